@@ -1,0 +1,302 @@
+// qgemm-bench: qgemm's int8 / int4 / fp32 products next to Eigen and oneDNN, one table at the end.
+//
+// Benchmarks are named <impl>_<dtype>/<M>/<N>/<K> (impl: qgemm | eigen | onednn; dtype: f32 |
+// u8s8 | s8s8 | u8s4 | s8s4) and report GOPS = 2*M*N*K*iterations / wall seconds / 1e9.
+// That naming is read by other tools: keep it.
+#include <benchmark/benchmark.h>
+#include <qgemm/qgemm.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "peers.hpp"
+
+namespace qgemm_bench {
+namespace {
+
+struct Config {
+  std::vector<Problem> shapes;
+  int threads = 1;
+  qgemm::Isa isa = qgemm::Isa::automatic;
+  std::vector<std::string> dtypes = {"f32", "u8s8", "s8s8", "u8s4", "s8s4"};
+  std::vector<std::string> impls = {"qgemm", "eigen", "onednn"};
+};
+
+const char* kUsage = R"(qgemm-bench: int8 / int4 / fp32 matrix products, qgemm next to its peers.
+
+Options (besides Google Benchmark's --benchmark_* flags):
+  --shapes=MxNxK[,MxNxK...]  products to time: C[M x N] = A[M x K] * W[N x K]^T
+                             (default: 1x4096x4096,16x1024x1024,256x256x256,512x512x512)
+  --threads=N                threads for every library (default 1)
+  --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best)
+  --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4
+  --impls=LIST               subset of qgemm,eigen,onednn
+  --help                     this text
+
+Names: <impl>_<dtype>/<M>/<N>/<K>; counter GOPS = 2*M*N*K per wall-clock second / 1e9.
+For steady numbers pin one core: taskset -c 0 qgemm-bench ...
+)";
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, sep);)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+Problem parse_shape(const std::string& text) {
+  const auto parts = split(text, 'x');
+  if (parts.size() != 3) throw std::invalid_argument("shape '" + text + "' is not MxNxK");
+  Problem p;
+  try {
+    p = {std::stoul(parts[0]), std::stoul(parts[1]), std::stoul(parts[2])};
+  } catch (const std::exception&) {
+    throw std::invalid_argument("shape '" + text + "' is not MxNxK");
+  }
+  if (p.M == 0 || p.N == 0 || p.K == 0) throw std::invalid_argument("shape '" + text + "' is empty");
+  return p;
+}
+
+/// Takes our flags out of argv (Google Benchmark gets the rest).
+Config parse_args(int& argc, char** argv) {
+  Config c;
+  c.shapes = {{1, 4096, 4096}, {16, 1024, 1024}, {256, 256, 256}, {512, 512, 512}};
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      const std::string f = std::string(flag) + "=";
+      return a.rfind(f, 0) == 0 ? argv[i] + f.size() : nullptr;
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (const char* v = value("--shapes")) {
+      c.shapes.clear();
+      for (const auto& s : split(v, ',')) c.shapes.push_back(parse_shape(s));
+    } else if (const char* v = value("--threads")) {
+      c.threads = std::stoi(v);
+      if (c.threads < 1) throw std::invalid_argument("--threads must be >= 1");
+    } else if (const char* v = value("--isa")) {
+      c.isa = qgemm::parse_isa(v);
+    } else if (const char* v = value("--dtypes")) {
+      c.dtypes = split(v, ',');
+    } else if (const char* v = value("--impls")) {
+      c.impls = split(v, ',');
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  argc = out;
+  return c;
+}
+
+// ---- qgemm runners ----------------------------------------------------------------------
+
+template <class TA>
+class QgemmInt : public Runner {
+ public:
+  QgemmInt(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
+      : p_(p), options_(options), a_(p.M * p.K), c_(p.M * p.N) {
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> da(std::is_signed_v<TA> ? -128 : 0,
+                                          std::is_signed_v<TA> ? 127 : 255);
+    for (auto& v : a_) v = static_cast<TA>(da(rng));
+    std::normal_distribution<float> dw(0.0f, 1.0f);
+    std::vector<float> w(p.N * p.K);
+    for (auto& v : w) v = dw(rng);
+    weights_ = qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+  }
+  void run() override {
+    qgemm::gemm(qgemm::MatrixView<const TA>(a_.data(), p_.M, p_.K), std::is_signed_v<TA> ? 0 : 128,
+                weights_, {c_.data(), p_.M, p_.N}, options_);
+  }
+
+ private:
+  Problem p_;
+  qgemm::GemmOptions options_;
+  std::vector<TA> a_;
+  std::vector<std::int32_t> c_;
+  qgemm::PackedWeights weights_;
+};
+
+class QgemmF32 : public Runner {
+ public:
+  QgemmF32(const Problem& p, const qgemm::GemmOptions& options)
+      : p_(p), options_(options), a_(p.M * p.K), b_(p.N * p.K), c_(p.M * p.N) {
+    std::mt19937 rng(4);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    for (auto& v : a_) v = d(rng);
+    for (auto& v : b_) v = d(rng);
+  }
+  void run() override {
+    qgemm::gemm(qgemm::MatrixView<const float>(a_.data(), p_.M, p_.K),
+                qgemm::MatrixView<const float>(b_.data(), p_.N, p_.K), {c_.data(), p_.M, p_.N},
+                options_);
+  }
+
+ private:
+  Problem p_;
+  qgemm::GemmOptions options_;
+  std::vector<float> a_, b_, c_;
+};
+
+std::unique_ptr<Runner> make_qgemm_runner(const std::string& dtype, const Problem& p,
+                                          const Config& c) {
+  const qgemm::GemmOptions o{c.threads, c.isa};
+  using qgemm::WeightFormat;
+  if (dtype == "f32") return std::make_unique<QgemmF32>(p, o);
+  if (dtype == "u8s8") return std::make_unique<QgemmInt<std::uint8_t>>(p, WeightFormat::s8, o);
+  if (dtype == "s8s8") return std::make_unique<QgemmInt<std::int8_t>>(p, WeightFormat::s8, o);
+  if (dtype == "u8s4") return std::make_unique<QgemmInt<std::uint8_t>>(p, WeightFormat::s4, o);
+  if (dtype == "s8s4") return std::make_unique<QgemmInt<std::int8_t>>(p, WeightFormat::s4, o);
+  return nullptr;
+}
+
+std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& dtype,
+                                    const Problem& p, const Config& c) {
+  if (impl == "qgemm") return make_qgemm_runner(dtype, p, c);
+  if (impl == "eigen") return make_eigen_runner(dtype, p, c.threads);
+  if (impl == "onednn") return make_onednn_runner(dtype, p, c.threads);
+  return nullptr;
+}
+
+bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
+  if (impl == "qgemm") return true;
+  if (impl == "eigen") return dtype == "f32";
+  if (impl == "onednn") return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");
+  return false;
+}
+
+/// Times the runner with wall-clock time (honest with threads) and reports GOPS.
+void run_benchmark(benchmark::State& state, const std::string& impl, const std::string& dtype,
+                   Problem p, const Config* c) {
+  std::unique_ptr<Runner> runner = make_runner(impl, dtype, p, *c);
+  if (!runner) {
+    state.SkipWithError("not available in this build");
+    return;
+  }
+  state.SetLabel(runner->description());
+  runner->run();  // warm-up: first-touch pages, caches, lazy initialisation
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    runner->run();
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const double ops = 2.0 * double(p.M) * double(p.N) * double(p.K);
+  state.counters["GOPS"] = ops * double(state.iterations()) / seconds / 1e9;
+}
+
+// ---- the summary table ------------------------------------------------------------------
+
+class SummaryReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      auto it = r.counters.find("GOPS");
+      if (it != r.counters.end()) gops_[r.benchmark_name()] = it->second.value;
+      if (!r.report_label.empty()) labels_.insert(r.report_label);
+    }
+  }
+  const std::set<std::string>& labels() const { return labels_; }
+  double gops(const std::string& name) const {
+    auto it = gops_.find(name);
+    return it == gops_.end() ? 0.0 : it->second;
+  }
+
+ private:
+  std::map<std::string, double> gops_;
+  std::set<std::string> labels_;
+};
+
+std::string bench_name(const std::string& impl, const std::string& dtype, const Problem& p) {
+  return impl + "_" + dtype + "/" + std::to_string(p.M) + "/" + std::to_string(p.N) + "/" +
+         std::to_string(p.K);
+}
+
+void print_summary(const SummaryReporter& rep, const Config& c) {
+  const qgemm::Isa isa = qgemm::resolve_isa(c.isa);
+  std::printf("\nqgemm-bench summary: GOP/s (2*M*N*K / s / 1e9), %d thread(s)\n", c.threads);
+  std::printf("CPU: %s | qgemm %d.%d.%d path: %s | oneDNN: %s\n",
+              qgemm::cpu_features().brand.c_str(), qgemm::version_major, qgemm::version_minor,
+              qgemm::version_patch, qgemm::isa_name(isa), onednn_version().c_str());
+  struct Column {
+    const char* title;
+    const char* impl;
+    const char* dtype;
+  };
+  const Column cols[] = {{"eigen f32", "eigen", "f32"},   {"qgemm f32", "qgemm", "f32"},
+                         {"qgemm u8s8", "qgemm", "u8s8"}, {"qgemm s8s8", "qgemm", "s8s8"},
+                         {"qgemm u8s4", "qgemm", "u8s4"}, {"qgemm s8s4", "qgemm", "s8s4"},
+                         {"onednn f32", "onednn", "f32"}, {"onednn u8s8", "onednn", "u8s8"},
+                         {"onednn s8s8", "onednn", "s8s8"}};
+  std::printf("%-18s", "M x N x K");
+  for (const Column& col : cols) std::printf(" %12s", col.title);
+  std::printf(" | %28s\n", "speed-up over eigen f32:");
+  std::printf("%-18s", "");
+  for (std::size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); ++i) std::printf(" %12s", "");
+  std::printf(" | %6s %6s %6s %6s %6s\n", "f32", "u8s8", "s8s8", "u8s4", "s8s4");
+  for (const Problem& p : c.shapes) {
+    const std::string shape =
+        std::to_string(p.M) + "x" + std::to_string(p.N) + "x" + std::to_string(p.K);
+    std::printf("%-18s", shape.c_str());
+    for (const Column& col : cols) {
+      const double g = rep.gops(bench_name(col.impl, col.dtype, p));
+      if (g > 0) std::printf(" %12.1f", g);
+      else std::printf(" %12s", "-");
+    }
+    const double eigen = rep.gops(bench_name("eigen", "f32", p));
+    std::printf(" |");
+    for (const char* dtype : {"f32", "u8s8", "s8s8", "u8s4", "s8s4"}) {
+      const double g = rep.gops(bench_name("qgemm", dtype, p));
+      if (g > 0 && eigen > 0) std::printf(" %5.2fx", g / eigen);
+      else std::printf(" %6s", "-");
+    }
+    std::printf("\n");
+  }
+  for (const std::string& label : rep.labels()) std::printf("peer kernel: %s\n", label.c_str());
+  std::printf("(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
+}
+
+}  // namespace
+}  // namespace qgemm_bench
+
+int main(int argc, char** argv) {
+  using namespace qgemm_bench;
+  Config config;
+  try {
+    config = parse_args(argc, argv);
+    (void)qgemm::resolve_isa(config.isa, "qgemm-bench");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qgemm-bench: %s\n\n%s", e.what(), kUsage);
+    return 2;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  for (const Problem& p : config.shapes)
+    for (const std::string& impl : config.impls)
+      for (const std::string& dtype : config.dtypes) {
+        if (!impl_has_dtype(impl, dtype)) continue;
+        benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark, impl,
+                                     dtype, p, &config)
+            ->Unit(benchmark::kMillisecond);
+      }
+  SummaryReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_summary(reporter, config);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,152 @@
+// gemm: C = A * B^T for fp32, and for u8/s8 activations times s8/s4 weights into int32.
+//
+// Layout: A is [M x K], B is [N x K] (the nn.Linear weight layout, "B transposed"), C is [M x N],
+// all row-major with leading dimensions. Outputs must not overlap inputs. Every argument is
+// checked before anything is written: a call that throws leaves C untouched.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../driver/f32_gemm_driver.hpp"
+#include "../driver/int_gemm_driver.hpp"
+#include "../epilogue.hpp"
+#include "../int4.hpp"
+#include "../matrix_view.hpp"
+#include "../pack/packed_weights.hpp"
+#include "checks.hpp"
+#include "options.hpp"
+
+namespace qgemm {
+namespace detail {
+
+/// The integer range an operand's storage type holds.
+template <class T>
+struct OperandRange;
+template <>
+struct OperandRange<std::uint8_t> {
+  static constexpr std::int32_t lo = 0, hi = 255;
+};
+template <>
+struct OperandRange<std::int8_t> {
+  static constexpr std::int32_t lo = -128, hi = 127;
+};
+template <>
+struct OperandRange<int4x2> {
+  static constexpr std::int32_t lo = -8, hi = 7;
+};
+
+inline void check_product_shapes(const char* fn, std::size_t a_rows, std::size_t a_cols,
+                                 std::size_t b_rows, std::size_t b_cols, std::size_t c_rows,
+                                 std::size_t c_cols) {
+  check_dims(fn, "B.cols", b_cols, "A.cols = K", a_cols);
+  check_dims(fn, "C.rows", c_rows, "A.rows = M", a_rows);
+  check_dims(fn, "C.cols", c_cols, "B.rows = N", b_rows);
+}
+
+template <class TA>
+void gemm_packed(const char* fn, MatrixView<const TA> A, std::int32_t za, const PackedWeights& W,
+                 MatrixView<std::int32_t> C, const GemmOptions& options,
+                 const std::int64_t* row_correction = nullptr) {
+  check_view(fn, "A", A);
+  check_view(fn, "C", C);
+  check_product_shapes(fn, A.rows(), A.cols(), W.rows(), W.cols(), C.rows(), C.cols());
+  check_zero_point(fn, "a_zero_point", za, OperandRange<TA>::lo, OperandRange<TA>::hi);
+  check_k_bound(fn, A.cols(), max_abs_offset(OperandRange<TA>::lo, OperandRange<TA>::hi, za),
+                std::int64_t{1} << (W.bits() - 1));
+  const int threads = thread_count(fn, options.threads);
+  const Isa isa = resolve_isa(options.isa, fn);
+  const Int32Output out{C, row_correction};
+  dispatch(isa, [&](auto tag) {
+    run_int_gemm<decltype(tag)::value>(A, za, W, threads, out);
+  });
+}
+
+template <class TA, class TB>
+void gemm_raw(MatrixView<const TA> A, std::int32_t za, MatrixView<const TB> B, std::int32_t zb,
+              MatrixView<std::int32_t> C, const GemmOptions& options) {
+  constexpr const char* fn = "qgemm::gemm";
+  check_view(fn, "A", A);
+  check_view(fn, "B", B);
+  check_view(fn, "C", C);
+  check_product_shapes(fn, A.rows(), A.cols(), B.rows(), B.cols(), C.rows(), C.cols());
+  check_zero_point(fn, "a_zero_point", za, OperandRange<TA>::lo, OperandRange<TA>::hi);
+  check_zero_point(fn, "b_zero_point", zb, OperandRange<TB>::lo, OperandRange<TB>::hi);
+  // (b - zb) has the larger range, and |b| <= max|b - zb|, so both the zb-free product and the
+  // correction below stay within the same bound.
+  check_k_bound(fn, A.cols(), max_abs_offset(OperandRange<TA>::lo, OperandRange<TA>::hi, za),
+                max_abs_offset(OperandRange<TB>::lo, OperandRange<TB>::hi, zb));
+  (void)thread_count(fn, options.threads);
+  (void)resolve_isa(options.isa, fn);
+  // sum_k (a - za)(b - zb) = sum_k (a - za) b  -  zb * sum_k (a - za)
+  std::vector<std::int64_t> correction;
+  if (zb != 0) {
+    correction.resize(A.rows());
+    for (std::size_t m = 0; m < A.rows(); ++m) {
+      std::int64_t s = 0;
+      for (std::size_t k = 0; k < A.cols(); ++k) s += static_cast<std::int64_t>(A(m, k)) - za;
+      correction[m] = s * zb;
+    }
+  }
+  const PackedWeights W = PackedWeights::pack_unscaled(fn, B);
+  gemm_packed(fn, A, za, W, C, options, correction.empty() ? nullptr : correction.data());
+}
+
+}  // namespace detail
+
+/// fp32:  C[m][n] = act( sum_k A[m][k] * B[n][k] + bias[n] ), the epilogue optional.
+/// Summation order is a fixed function of K for a given path (not of M, N or threads).
+inline void gemm(MatrixView<const float> A, MatrixView<const float> B, MatrixView<float> C,
+                 const GemmOptions& options = {}, const Epilogue& epilogue = {}) {
+  constexpr const char* fn = "qgemm::gemm";
+  detail::check_view(fn, "A", A);
+  detail::check_view(fn, "B", B);
+  detail::check_view(fn, "C", C);
+  detail::check_product_shapes(fn, A.rows(), A.cols(), B.rows(), B.cols(), C.rows(), C.cols());
+  detail::check_epilogue(fn, epilogue, B.rows());
+  const int threads = detail::thread_count(fn, options.threads);
+  const Isa isa = resolve_isa(options.isa, fn);
+  detail::dispatch(isa, [&](auto tag) {
+    detail::run_f32_gemm<decltype(tag)::value>(A, B, C, epilogue, threads);
+  });
+}
+
+/// Integer:  C[m][n] = sum_k (A[m][k] - a_zero_point) * (B[n][k] - b_zero_point), exact in int32
+/// within the K bound of max_exact_k (else Error). Zero points must lie in each operand's range.
+inline void gemm(MatrixView<const std::uint8_t> A, std::int32_t a_zero_point,
+                 MatrixView<const std::int8_t> B, std::int32_t b_zero_point,
+                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+  detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
+}
+inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
+                 MatrixView<const std::int8_t> B, std::int32_t b_zero_point,
+                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+  detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
+}
+/// The same with int4 weights (int4x2 rows, two's complement, low nibble first).
+inline void gemm(MatrixView<const std::uint8_t> A, std::int32_t a_zero_point,
+                 MatrixView<const int4x2> B, std::int32_t b_zero_point,
+                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+  detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
+}
+inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
+                 MatrixView<const int4x2> B, std::int32_t b_zero_point,
+                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+  detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
+}
+
+/// Integer with pre-packed weights:  C[m][n] = sum_k (A[m][k] - a_zero_point) * W[n][k].
+/// The weights' scales are not applied (see linear for that).
+inline void gemm(MatrixView<const std::uint8_t> A, std::int32_t a_zero_point,
+                 const PackedWeights& W, MatrixView<std::int32_t> C,
+                 const GemmOptions& options = {}) {
+  detail::gemm_packed("qgemm::gemm", A, a_zero_point, W, C, options);
+}
+inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
+                 const PackedWeights& W, MatrixView<std::int32_t> C,
+                 const GemmOptions& options = {}) {
+  detail::gemm_packed("qgemm::gemm", A, a_zero_point, W, C, options);
+}
+
+}  // namespace qgemm

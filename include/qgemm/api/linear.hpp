@@ -1,0 +1,161 @@
+// linear: Y = act(X * W^T + bias) with quantized weights, the call an inference engine makes.
+//
+// With activation params (sa, za) and weight scales sw[n][g] (one group per channel, or groups
+// of K), each output is
+//
+//   v[m][n] = sa * sum_g sw[n][g] * S[m][n][g],   S[m][n][g] = sum_{k in g} (qx[m][k] - za) * qw[n][k]
+//   Y[m][n] = act(v[m][n] + bias[n])                                   (fp32 output), or
+//   Yq[m][n] = clamp(nearbyint(Y[m][n] / so) + zo, qmin, qmax)         (requantized output)
+//
+// S is exact in int32 (K bound, see max_exact_k); the scaling is fp32. Per channel the order is
+// (sa * sw[n]) * S; per group the group terms are summed in order of g, then multiplied by sa.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "../driver/int_gemm_driver.hpp"
+#include "../epilogue.hpp"
+#include "../matrix_view.hpp"
+#include "../pack/packed_weights.hpp"
+#include "../quant/calibrate.hpp"
+#include "../quant/quantize.hpp"
+#include "checks.hpp"
+#include "options.hpp"
+
+namespace qgemm {
+namespace detail {
+
+inline Epilogue linear_epilogue(const float* bias, const LinearOptions& o) {
+  return Epilogue{bias, o.activation, o.clamp_min, o.clamp_max};
+}
+
+/// Checks everything that does not depend on the activations' values.
+template <class Y>
+void check_linear(const char* fn, std::size_t x_rows, std::size_t x_cols, const PackedWeights& W,
+                  const float* bias, MatrixView<Y> out, const QuantParams* output_params,
+                  const LinearOptions& o) {
+  check_view(fn, "Y", out);
+  check_dims(fn, "W.cols", W.cols(), "X.cols = K", x_cols);
+  check_dims(fn, "Y.rows", out.rows(), "X.rows = M", x_rows);
+  check_dims(fn, "Y.cols", out.cols(), "W.rows = N", W.rows());
+  check_epilogue(fn, linear_epilogue(bias, o), W.rows());
+  if (output_params != nullptr) {
+    check_params(fn, "output_params", *output_params);
+    check_storage<Y>(fn, "output_params", output_params->bits, output_params->is_signed);
+  }
+  (void)thread_count(fn, o.threads);
+  (void)resolve_isa(o.isa, fn);
+}
+
+/// Runs the integer product on quantized activations and the fused epilogue. All checked.
+template <class TA, class Y>
+void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
+                const PackedWeights& W, const float* bias, MatrixView<Y> out,
+                const QuantParams* output_params, const LinearOptions& o) {
+  check_k_bound(fn, Xq.cols(), max_abs_offset(xp.qmin(), xp.qmax(), xp.zero_point),
+                std::int64_t{1} << (W.bits() - 1));
+  const int threads = thread_count(fn, o.threads);
+  const Isa isa = resolve_isa(o.isa, fn);
+  DequantizeOutput<Y> sink;
+  sink.out = out;
+  sink.activation_scale = xp.scale;
+  sink.weight_scales = W.params().scales.data();
+  sink.groups = W.params().groups_per_row();
+  sink.epilogue = linear_epilogue(bias, o);
+  if (output_params != nullptr) sink.output = *output_params;
+  dispatch(isa, [&](auto tag) {
+    run_int_gemm<decltype(tag)::value>(Xq, xp.zero_point, W, threads, sink);
+  });
+}
+
+template <class TA>
+void check_quantized_activations(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp) {
+  check_view(fn, "X", Xq);
+  check_params(fn, "x_params", xp);
+  check_storage<TA>(fn, "x_params", xp.bits, xp.is_signed);
+  for (std::size_t m = 0; m < Xq.rows(); ++m)
+    check_range(fn, ("X row " + std::to_string(m)).c_str(), Xq.row(m), Xq.cols(), xp);
+}
+
+/// fp32 activations: choose or take params, check them, quantize X, run.
+template <class Y>
+void linear_from_float(MatrixView<const float> X, const PackedWeights& W, const float* bias,
+                       MatrixView<Y> out, const QuantParams* output_params,
+                       const LinearOptions& o) {
+  constexpr const char* fn = "qgemm::linear";
+  check_view(fn, "X", X);
+  check_linear(fn, X.rows(), X.cols(), W, bias, out, output_params, o);
+  check_finite(fn, "X", X);
+  QuantParams xp;
+  if (o.activation_quant == ActivationQuant::Static) {
+    xp = o.activation_params;
+    check_params(fn, "options.activation_params", xp);
+  } else {
+    check_bits(fn, "options.activation_bits", o.activation_bits);
+    xp = X.empty() ? QuantParams{1.0f, 0, o.activation_bits, o.signed_activations}
+                   : calibrate(X, CalibrationOptions{o.activation_bits, Clip::MinMax,
+                                                     o.signed_activations});
+  }
+  check_k_bound(fn, X.cols(), max_abs_offset(xp.qmin(), xp.qmax(), xp.zero_point),
+                std::int64_t{1} << (W.bits() - 1));
+  const std::size_t M = X.rows(), K = X.cols();
+  if (xp.is_signed) {
+    std::vector<std::int8_t> q(M * K);
+    if (!X.empty()) quantize(X, xp, MatrixView<std::int8_t>(q.data(), M, K));
+    run_linear(fn, MatrixView<const std::int8_t>(q.data(), M, K), xp, W, bias, out,
+               output_params, o);
+  } else {
+    std::vector<std::uint8_t> q(M * K);
+    if (!X.empty()) quantize(X, xp, MatrixView<std::uint8_t>(q.data(), M, K));
+    run_linear(fn, MatrixView<const std::uint8_t>(q.data(), M, K), xp, W, bias, out,
+               output_params, o);
+  }
+}
+
+template <class TA, class Y>
+void linear_from_quantized(MatrixView<const TA> Xq, const QuantParams& xp, const PackedWeights& W,
+                           const float* bias, MatrixView<Y> out, const QuantParams* output_params,
+                           const LinearOptions& o) {
+  constexpr const char* fn = "qgemm::linear";
+  check_quantized_activations(fn, Xq, xp);
+  check_linear(fn, Xq.rows(), Xq.cols(), W, bias, out, output_params, o);
+  run_linear(fn, Xq, xp, W, bias, out, output_params, o);
+}
+
+}  // namespace detail
+
+/// fp32 activations X [M x K] (quantized per tensor as options say) times packed weights
+/// W [N x K] into fp32 Y [M x N]. `bias` is null or holds N floats.
+inline void linear(MatrixView<const float> X, const PackedWeights& W, const float* bias,
+                   MatrixView<float> Y, const LinearOptions& options = {}) {
+  detail::linear_from_float(X, W, bias, Y, nullptr, options);
+}
+
+/// The same, requantized into int8 or uint8 with `output_params` (signedness must match Y).
+inline void linear(MatrixView<const float> X, const PackedWeights& W, const float* bias,
+                   MatrixView<std::int8_t> Y, const QuantParams& output_params,
+                   const LinearOptions& options = {}) {
+  detail::linear_from_float(X, W, bias, Y, &output_params, options);
+}
+inline void linear(MatrixView<const float> X, const PackedWeights& W, const float* bias,
+                   MatrixView<std::uint8_t> Y, const QuantParams& output_params,
+                   const LinearOptions& options = {}) {
+  detail::linear_from_float(X, W, bias, Y, &output_params, options);
+}
+
+/// Already-quantized activations Xq with params x_params (u8 or s8 storage).
+inline void linear(MatrixView<const std::uint8_t> Xq, const QuantParams& x_params,
+                   const PackedWeights& W, const float* bias, MatrixView<float> Y,
+                   const LinearOptions& options = {}) {
+  detail::linear_from_quantized(Xq, x_params, W, bias, Y, nullptr, options);
+}
+inline void linear(MatrixView<const std::int8_t> Xq, const QuantParams& x_params,
+                   const PackedWeights& W, const float* bias, MatrixView<float> Y,
+                   const LinearOptions& options = {}) {
+  detail::linear_from_quantized(Xq, x_params, W, bias, Y, nullptr, options);
+}
+
+}  // namespace qgemm

@@ -1,0 +1,38 @@
+// Per-call options of gemm and linear.
+#pragma once
+
+#include <limits>
+
+#include "../cpu/isa.hpp"
+#include "../epilogue.hpp"
+#include "../quant/quant_params.hpp"
+
+namespace qgemm {
+
+struct GemmOptions {
+  int threads = 0;            ///< 0: every OpenMP thread (1 when built without OpenMP)
+  Isa isa = Isa::automatic;   ///< force a kernel path; an unavailable one is an Error
+};
+
+/// How `linear` turns fp32 activations into integers.
+enum class ActivationQuant {
+  Dynamic,  ///< per-tensor min-max params chosen from X on every call
+  Static,   ///< LinearOptions::activation_params, calibrated beforehand
+};
+
+struct LinearOptions {
+  ActivationQuant activation_quant = ActivationQuant::Dynamic;
+  /// Dynamic: false gives u8 with a zero point (asymmetric), true gives s8 with zero point 0.
+  bool signed_activations = false;
+  int activation_bits = 8;          ///< Dynamic: 2..8
+  QuantParams activation_params{};  ///< Static: used as given (is_signed picks u8 or s8)
+
+  Activation activation = Activation::None;
+  float clamp_min = -std::numeric_limits<float>::infinity();
+  float clamp_max = std::numeric_limits<float>::infinity();
+
+  int threads = 0;
+  Isa isa = Isa::automatic;
+};
+
+}  // namespace qgemm

@@ -1,0 +1,89 @@
+// What the running x86 CPU and OS support, read once from CPUID and XGETBV.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#define QGEMM_X86_CPUID 1
+#endif
+
+namespace qgemm {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool avx_vnni = false;     ///< VEX-encoded vpdpbusd on ymm (Alder Lake, Sapphire Rapids)
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512dq = false;
+  bool avx512vl = false;
+  bool avx512_vnni = false;
+  bool os_saves_ymm = false;  ///< XCR0 has the SSE and AVX state bits
+  bool os_saves_zmm = false;  ///< XCR0 also has the opmask and upper-zmm state bits
+  std::string brand;          ///< e.g. "Intel(R) Xeon(R) Platinum 8480+", empty if unknown
+};
+
+namespace detail {
+
+#ifdef QGEMM_X86_CPUID
+inline std::uint64_t read_xcr0() {
+  std::uint32_t lo = 0, hi = 0;
+  // Raw XGETBV: the intrinsic would need the xsave target attribute in the caller.
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+#endif
+
+inline CpuFeatures read_cpu_features() {
+  CpuFeatures f;
+#ifdef QGEMM_X86_CPUID
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return f;
+  const unsigned max_leaf = a;
+  __get_cpuid(1, &a, &b, &c, &d);
+  const bool osxsave = (c >> 27) & 1;
+  f.fma = (c >> 12) & 1;
+  if (osxsave) {
+    const std::uint64_t xcr0 = read_xcr0();
+    f.os_saves_ymm = (xcr0 & 0x6) == 0x6;
+    f.os_saves_zmm = (xcr0 & 0xE6) == 0xE6;
+  }
+  if (max_leaf >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    f.avx2 = (b >> 5) & 1;
+    f.avx512f = (b >> 16) & 1;
+    f.avx512dq = (b >> 17) & 1;
+    f.avx512bw = (b >> 30) & 1;
+    f.avx512vl = (b >> 31) & 1;
+    f.avx512_vnni = (c >> 11) & 1;
+    __cpuid_count(7, 1, a, b, c, d);
+    f.avx_vnni = (a >> 4) & 1;
+  }
+  __get_cpuid(0x80000000u, &a, &b, &c, &d);
+  if (a >= 0x80000004u) {
+    char text[49] = {};
+    for (unsigned leaf = 0; leaf < 3; ++leaf) {
+      unsigned r[4];
+      __get_cpuid(0x80000002u + leaf, &r[0], &r[1], &r[2], &r[3]);
+      std::memcpy(text + 16 * leaf, r, 16);
+    }
+    f.brand = text;
+    const auto first = f.brand.find_first_not_of(' ');
+    f.brand = first == std::string::npos ? std::string() : f.brand.substr(first);
+  }
+#endif
+  return f;
+}
+
+}  // namespace detail
+
+/// The features of the CPU this process runs on (read once, then cached).
+inline const CpuFeatures& cpu_features() {
+  static const CpuFeatures features = detail::read_cpu_features();
+  return features;
+}
+
+}  // namespace qgemm

@@ -1,0 +1,206 @@
+// Weights quantized and laid out once, for many GEMM / linear calls.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "../int4.hpp"
+#include "../matrix_view.hpp"
+#include "../quant/calibrate.hpp"
+#include "../quant/quant_params.hpp"
+#include "../quant/quantize.hpp"
+
+namespace qgemm {
+
+/// Integer storage of packed weights.
+enum class WeightFormat {
+  s8,  ///< one signed byte per weight, 2..8 bits
+  s4,  ///< two weights per byte, 2..4 bits
+};
+
+inline const char* weight_format_name(WeightFormat f) { return f == WeightFormat::s8 ? "s8" : "s4"; }
+
+/// How PackedWeights::quantize turns fp32 weights into integers (always symmetric, zero point 0,
+/// min-max scales: scale = max |w| / (2^(bits-1) - 1) over the tensor, the row or the group).
+struct WeightQuantOptions {
+  WeightFormat format = WeightFormat::s8;
+  int bits = 0;  ///< 0: the format's width (8 for s8, 4 for s4)
+  Granularity granularity = Granularity::PerChannel;
+  std::size_t group_size = 128;  ///< PerGroup only: columns per group, a multiple of 4
+};
+
+/// A weight matrix W [N x K] (nn.Linear layout: out features x in features), quantized
+/// symmetrically, with its per-channel or per-group scales, stored in the layout the kernels read.
+///
+/// Layout (private to the kernels; read values back with value() or unpack()): row n of K weights
+/// is `row_stride()` bytes; s8 rows hold the weights as bytes, s4 rows hold offset-binary nibbles
+/// (w + 8, in 0..15), element 2i in the low nibble, so a kernel gets an unsigned byte with a mask
+/// and no sign extension, and corrects with -8 * sum(a).
+class PackedWeights {
+ public:
+  PackedWeights() = default;
+
+  /// Quantizes fp32 weights [N x K] and packs them. Throws Error on NaN/Inf, bad options.
+  static PackedWeights quantize(MatrixView<const float> w, const WeightQuantOptions& options = {}) {
+    constexpr const char* fn = "qgemm::PackedWeights::quantize";
+    detail::check_view(fn, "w", w);
+    detail::check_finite(fn, "w", w);
+    const int bits = options.bits != 0 ? options.bits : (options.format == WeightFormat::s8 ? 8 : 4);
+    check_format_bits(fn, "options.bits", options.format, bits);
+    std::size_t group_size = 0;  // per channel
+    if (options.granularity == Granularity::PerGroup) {
+      check_group_size(fn, "options.group_size", options.group_size);
+      group_size = options.group_size;
+    }
+    CalibrationOptions calibration{bits, Clip::MinMax, true};
+    GroupedQuantParams params;
+    if (w.empty()) {
+      params = empty_params(w.rows(), w.cols(), bits, group_size);
+    } else if (options.granularity == Granularity::PerTensor) {
+      const QuantParams t = calibrate(w, calibration);
+      params = GroupedQuantParams::per_channel(w.rows(), w.cols(), bits,
+                                               std::vector<float>(w.rows(), t.scale));
+    } else {
+      params = calibrate_grouped(w, group_size, calibration);
+    }
+    std::vector<std::int8_t> q(w.rows() * w.cols());
+    if (!w.empty())
+      qgemm::quantize(w, params, MatrixView<std::int8_t>(q.data(), w.rows(), w.cols()));
+    PackedWeights packed(options.format, std::move(params));
+    for (std::size_t n = 0; n < w.rows(); ++n) packed.store_row(n, q.data() + n * w.cols());
+    return packed;
+  }
+
+  /// Packs int8 weights that are already quantized with symmetric `params` (s8 storage).
+  static PackedWeights pack(MatrixView<const std::int8_t> q, GroupedQuantParams params) {
+    return pack_integers("qgemm::PackedWeights::pack", WeightFormat::s8, q, std::move(params));
+  }
+
+  /// Packs int4 weights (int4x2, two's complement) quantized with symmetric `params` (s4 storage).
+  static PackedWeights pack(MatrixView<const int4x2> q, GroupedQuantParams params) {
+    return pack_integers("qgemm::PackedWeights::pack", WeightFormat::s4, q, std::move(params));
+  }
+
+  /// Packs plain integers with unit scales, for the integer gemm on raw weights.
+  template <class T>
+  static PackedWeights pack_unscaled(const char* function, MatrixView<const T> q) {
+    constexpr WeightFormat format = detail::storage_bits<T>() == 4 ? WeightFormat::s4 : WeightFormat::s8;
+    return pack_integers(function, format, q,
+                         GroupedQuantParams::per_channel(q.rows(), q.cols(), detail::storage_bits<T>(),
+                                                         std::vector<float>(q.rows(), 1.0f)));
+  }
+
+  std::size_t rows() const { return params_.rows; }  ///< N, output channels
+  std::size_t cols() const { return params_.cols; }  ///< K, input features
+  WeightFormat format() const { return format_; }
+  int bits() const { return params_.bits; }
+  const GroupedQuantParams& params() const { return params_; }
+  std::size_t row_stride() const { return row_stride_; }
+  const std::uint8_t* row_data(std::size_t n) const { return data_.data() + n * row_stride_; }
+
+  /// The integer weight at (n, k).
+  int value(std::size_t n, std::size_t k) const {
+    const std::uint8_t* row = row_data(n);
+    if (format_ == WeightFormat::s8) return static_cast<std::int8_t>(row[k]);
+    const unsigned nibble = (k & 1) ? (row[k / 2] >> 4) : (row[k / 2] & 0xFu);
+    return static_cast<int>(nibble) - 8;
+  }
+
+  /// Writes the integer weights as int8 into `out` [N x K].
+  void unpack(MatrixView<std::int8_t> out) const {
+    constexpr const char* fn = "qgemm::PackedWeights::unpack";
+    detail::check_view(fn, "out", out);
+    if (out.rows() != rows() || out.cols() != cols())
+      detail::fail(fn, "out.rows x out.cols", out.rows(), " x ", out.cols(), ": must be ", rows(),
+                   " x ", cols());
+    for (std::size_t n = 0; n < rows(); ++n)
+      for (std::size_t k = 0; k < cols(); ++k) out(n, k) = static_cast<std::int8_t>(value(n, k));
+  }
+
+ private:
+  PackedWeights(WeightFormat format, GroupedQuantParams params)
+      : format_(format), params_(std::move(params)) {
+    row_stride_ = format_ == WeightFormat::s8 ? params_.cols : int4_bytes(params_.cols);
+    data_.assign(row_stride_ * params_.rows, 0);
+  }
+
+  static GroupedQuantParams empty_params(std::size_t rows, std::size_t cols, int bits,
+                                         std::size_t group_size) {
+    GroupedQuantParams p = GroupedQuantParams::per_group(rows, cols, group_size ? group_size : cols,
+                                                         bits, {});
+    p.scales.assign(rows * p.groups_per_row(), 1.0f);
+    return p;
+  }
+
+  static void check_format_bits(const char* fn, const char* name, WeightFormat format, int bits) {
+    const int max_bits = format == WeightFormat::s8 ? 8 : 4;
+    if (bits < 2 || bits > max_bits)
+      detail::fail(fn, name, bits, ": ", weight_format_name(format), " weights take 2..", max_bits,
+                   " bits");
+  }
+
+  static void check_group_size(const char* fn, const char* name, std::size_t group_size) {
+    if (group_size == 0 || group_size % 4 != 0)
+      detail::fail(fn, name, group_size, ": a group size must be a positive multiple of 4");
+  }
+
+  template <class T>
+  static PackedWeights pack_integers(const char* fn, WeightFormat format, MatrixView<const T> q,
+                                     GroupedQuantParams params) {
+    detail::check_view(fn, "q", q);
+    check_format_bits(fn, "params.bits", format, params.bits);
+    detail::check_params(fn, "params", params);
+    if (!params.is_signed) detail::fail(fn, "params.is_signed", "false", ": weights are signed");
+    if (!params.symmetric())
+      detail::fail(fn, "params.zero_points", "non-zero", ": weights must be symmetric (zero point 0)");
+    detail::check_grouped_shape(fn, params, q.rows(), q.cols());
+    if (params.granularity() == Granularity::PerGroup)
+      check_group_size(fn, "params.group_size", params.group_size);
+    const QuantParams range{1.0f, 0, params.bits, true};  // symmetric: the same for every group
+    for (std::size_t n = 0; n < q.rows(); ++n)
+      for (std::size_t k = 0; k < q.cols(); ++k) {
+        const int v = detail::load_integer(q.row(n), k);
+        if (v < range.qmin() || v > range.qmax())
+          detail::fail(fn, "q(" + std::to_string(n) + ", " + std::to_string(k) + ")", v,
+                       ": outside the ", params.bits, "-bit range [", range.qmin(), ", ",
+                       range.qmax(), "]");
+      }
+    PackedWeights packed(format, std::move(params));
+    std::vector<std::int8_t> row(q.cols());
+    for (std::size_t n = 0; n < q.rows(); ++n) {
+      for (std::size_t k = 0; k < q.cols(); ++k)
+        row[k] = static_cast<std::int8_t>(detail::load_integer(q.row(n), k));
+      packed.store_row(n, row.data());
+    }
+    return packed;
+  }
+
+  void store_row(std::size_t n, const std::int8_t* values) {
+    std::uint8_t* row = data_.data() + n * row_stride_;
+    const std::size_t k = params_.cols;
+    if (format_ == WeightFormat::s8) {
+      for (std::size_t i = 0; i < k; ++i) row[i] = static_cast<std::uint8_t>(values[i]);
+      return;
+    }
+    // Offset binary; an odd row's padding nibble holds 8, the code of weight 0, so a kernel
+    // that reads whole bytes adds nothing for it.
+    for (std::size_t i = 0; i < k; i += 2) {
+      const unsigned lo = static_cast<unsigned>(values[i] + 8);
+      const unsigned hi = i + 1 < k ? static_cast<unsigned>(values[i + 1] + 8) : 8u;
+      row[i / 2] = static_cast<std::uint8_t>(lo | (hi << 4));
+    }
+  }
+
+  WeightFormat format_ = WeightFormat::s8;
+  GroupedQuantParams params_;
+  std::size_t row_stride_ = 0;
+  std::vector<std::uint8_t> data_;
+};
+
+}  // namespace qgemm

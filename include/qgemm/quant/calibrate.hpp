@@ -1,0 +1,138 @@
+// Choosing quantization parameters from data. This header holds the min-max rule; the clipping
+// methods (percentile, MSE, KL, ACIQ) extend `Clip` in their own headers.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../error.hpp"
+#include "../matrix_view.hpp"
+#include "quant_params.hpp"
+#include "quantize.hpp"
+
+namespace qgemm {
+
+/// How the clip range is chosen from the data.
+enum class Clip {
+  MinMax,  ///< the full observed range: no value is clipped
+};
+
+/// Options of `calibrate`.
+struct CalibrationOptions {
+  int bits = 8;
+  Clip method = Clip::MinMax;
+  /// true: signed, zero point 0, range [-a, a] with a = max |x|, scale = a / (2^(bits-1) - 1).
+  /// false: unsigned with a zero point, range [min(x, 0), max(x, 0)], scale = range / (2^bits - 1).
+  bool symmetric = true;
+};
+
+namespace detail {
+
+struct Range {
+  float lo = 0.0f;
+  float hi = 0.0f;
+};
+
+/// Params covering [lo, hi] (lo <= 0 <= hi). A zero-width range (all zeros) gets scale 1, and
+/// scales below the smallest normal float are raised to it, so nothing ever divides by zero.
+inline QuantParams params_for_range(Range r, const CalibrationOptions& o) {
+  QuantParams p;
+  p.bits = o.bits;
+  p.is_signed = o.symmetric;
+  const float min_scale = std::numeric_limits<float>::min();
+  if (o.symmetric) {
+    const float a = std::max(-r.lo, r.hi);
+    p.scale = a > 0.0f ? std::max(a / static_cast<float>(p.qmax()), min_scale) : 1.0f;
+    p.zero_point = 0;
+  } else {
+    const double width = static_cast<double>(r.hi) - static_cast<double>(r.lo);
+    if (width > 0.0) {
+      p.scale = std::max(static_cast<float>(width / static_cast<double>(p.qmax())), min_scale);
+      const double z = std::nearbyint(-static_cast<double>(r.lo) / p.scale);
+      p.zero_point = static_cast<std::int32_t>(std::clamp(z, 0.0, static_cast<double>(p.qmax())));
+    } else {
+      p.scale = 1.0f;
+      p.zero_point = 0;
+    }
+  }
+  return p;
+}
+
+inline void include(Range& r, float v) {
+  r.lo = std::min(r.lo, v);
+  r.hi = std::max(r.hi, v);
+}
+
+inline void check_options(const char* function, const CalibrationOptions& o) {
+  check_bits(function, "options.bits", o.bits);
+  if (o.method != Clip::MinMax)
+    fail(function, "options.method", static_cast<int>(o.method), ": unknown clipping method");
+}
+
+}  // namespace detail
+
+/// Per-tensor params for n values by the chosen options. Throws on n = 0, null data, NaN/Inf.
+inline QuantParams calibrate(const float* x, std::size_t n, const CalibrationOptions& options) {
+  constexpr const char* fn = "qgemm::calibrate";
+  detail::check_options(fn, options);
+  if (n == 0) detail::fail(fn, "n", 0, ": no data to calibrate on");
+  if (x == nullptr) detail::fail(fn, "x", "null with n = ", n);
+  detail::check_finite(fn, "x", x, n);
+  detail::Range r;
+  for (std::size_t i = 0; i < n; ++i) detail::include(r, x[i]);
+  return detail::params_for_range(r, options);
+}
+
+/// Symmetric signed per-tensor params of `bits` bits for n values.
+inline QuantParams calibrate(const float* x, std::size_t n, int bits, Clip method = Clip::MinMax) {
+  return calibrate(x, n, CalibrationOptions{bits, method, true});
+}
+
+/// Per-tensor params for a matrix view (rows may be strided).
+inline QuantParams calibrate(MatrixView<const float> x, const CalibrationOptions& options) {
+  constexpr const char* fn = "qgemm::calibrate";
+  detail::check_options(fn, options);
+  detail::check_view(fn, "x", x);
+  if (x.empty()) detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
+  detail::check_finite(fn, "x", x);
+  detail::Range r;
+  for (std::size_t i = 0; i < x.rows(); ++i)
+    for (std::size_t c = 0; c < x.cols(); ++c) detail::include(r, x(i, c));
+  return detail::params_for_range(r, options);
+}
+
+/// Per-channel (group_size = 0, or >= cols) or per-group params for a [rows x cols] matrix:
+/// each row and run of group_size columns gets params from its own values.
+inline GroupedQuantParams calibrate_grouped(MatrixView<const float> x, std::size_t group_size,
+                                            const CalibrationOptions& options) {
+  constexpr const char* fn = "qgemm::calibrate_grouped";
+  detail::check_options(fn, options);
+  detail::check_view(fn, "x", x);
+  if (x.empty()) detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
+  detail::check_finite(fn, "x", x);
+  GroupedQuantParams p;
+  p.bits = options.bits;
+  p.is_signed = options.symmetric;
+  p.rows = x.rows();
+  p.cols = x.cols();
+  p.group_size = (group_size == 0 || group_size > x.cols()) ? x.cols() : group_size;
+  const std::size_t groups = p.groups_per_row();
+  p.scales.resize(p.rows * groups);
+  if (!options.symmetric) p.zero_points.resize(p.rows * groups);
+  for (std::size_t r = 0; r < x.rows(); ++r)
+    for (std::size_t g = 0; g < groups; ++g) {
+      detail::Range range;
+      const std::size_t c1 = std::min(x.cols(), (g + 1) * p.group_size);
+      for (std::size_t c = g * p.group_size; c < c1; ++c) detail::include(range, x(r, c));
+      const QuantParams q = detail::params_for_range(range, options);
+      p.scales[r * groups + g] = q.scale;
+      if (!options.symmetric) p.zero_points[r * groups + g] = q.zero_point;
+    }
+  return p;
+}
+
+}  // namespace qgemm

@@ -1,0 +1,80 @@
+// fp32 gemm on every available path against Eigen.
+//
+// Tolerance: both qgemm and Eigen compute each dot product of length K in fp32, in different
+// orders; each is within gamma_K * sum|a||b| of the exact value, so they differ by at most
+// 2 gamma_K * sum|a||b| (+ the bias/activation rounding, u * |bias|). We check exactly that bound.
+#include "test_support.hpp"
+
+namespace {
+
+using namespace qgemm_test;
+using qgemm::Isa;
+
+class F32Gemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
+ protected:
+  void run(const qgemm::Epilogue& epilogue, const std::vector<float>& bias, int threads) {
+    const Isa isa = std::get<0>(GetParam());
+    const Shape s = std::get<1>(GetParam());
+    Rng rng(42 + s.M + 3 * s.N + 5 * s.K);
+    Matrix<float> A(s.M, s.K, 4), B(s.N, s.K, 1), C(s.M, s.N, 3, -1.5f);
+    fill_normal(rng, A);
+    fill_normal(rng, B, 0.25f, 2.0f);
+    qgemm::gemm(A.cview(), B.cview(), C.view(), {threads, isa}, epilogue);
+
+    const EigenRowMajor ref = eigen_view(A) * eigen_view(B).transpose();
+    const EigenRowMajor abs_ref = eigen_view(A).cwiseAbs().cast<float>() *
+                                  eigen_view(B).cwiseAbs().transpose();
+    const double u = std::ldexp(1.0, -24);
+    for (std::size_t m = 0; m < s.M; ++m)
+      for (std::size_t n = 0; n < s.N; ++n) {
+        double expected = ref(m, n) + (bias.empty() ? 0.0 : bias[n]);
+        if (epilogue.activation == qgemm::Activation::ReLU) expected = std::max(expected, 0.0);
+        if (epilogue.activation == qgemm::Activation::Clamp)
+          expected = std::min(std::max(expected, double(epilogue.clamp_min)),
+                              double(epilogue.clamp_max));
+        const double bound = 2.0 * gamma(s.K + 2) * abs_ref(m, n) * (1.0 + 4 * u) +
+                             2 * u * (bias.empty() ? 0.0 : std::abs(bias[n])) + 1e-30;
+        ASSERT_NEAR(C.at(m, n), expected, bound) << "m=" << m << " n=" << n;
+      }
+    EXPECT_TRUE(padding_untouched(C, -1.5f));
+  }
+};
+
+TEST_P(F32Gemm, MatchesEigen) { run({}, {}, 1); }
+
+TEST_P(F32Gemm, BiasAndReluMatchEigen) {
+  const Shape s = std::get<1>(GetParam());
+  std::vector<float> bias(s.N);
+  for (std::size_t n = 0; n < s.N; ++n) bias[n] = 0.1f * static_cast<float>(n % 9) - 0.4f;
+  qgemm::Epilogue e{bias.data(), qgemm::Activation::ReLU};
+  run(e, bias, 1);
+}
+
+TEST_P(F32Gemm, ClampMatchesEigen) {
+  qgemm::Epilogue e{nullptr, qgemm::Activation::Clamp, -1.0f, 2.5f};
+  run(e, {}, 1);
+}
+
+TEST_P(F32Gemm, TwoThreadsMatchEigen) { run({}, {}, 2); }
+
+std::string f32_name(const testing::TestParamInfo<std::tuple<Isa, Shape>>& info) {
+  return std::string(qgemm::isa_name(std::get<0>(info.param))) + "_" +
+         shape_name(std::get<1>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, F32Gemm,
+                         testing::Combine(testing::ValuesIn(qgemm::available_isas()),
+                                          testing::ValuesIn(shapes())),
+                         f32_name);
+
+TEST(F32Gemm, ThreadCountDoesNotChangeResults) {
+  Rng rng(5);
+  Matrix<float> A(37, 300), B(29, 300), C1(37, 29), C2(37, 29);
+  fill_normal(rng, A);
+  fill_normal(rng, B);
+  qgemm::gemm(A.cview(), B.cview(), C1.view(), {1});
+  qgemm::gemm(A.cview(), B.cview(), C2.view(), {2});
+  EXPECT_EQ(C1.storage, C2.storage);
+}
+
+}  // namespace

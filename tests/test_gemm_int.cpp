@@ -1,0 +1,105 @@
+// Integer gemm on every available path, bit-exact against the 64-bit reference.
+#include "test_support.hpp"
+
+namespace {
+
+using namespace qgemm_test;
+using qgemm::int4x2;
+using qgemm::Isa;
+
+class IntGemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
+ protected:
+  Isa isa() const { return std::get<0>(GetParam()); }
+  Shape shape() const { return std::get<1>(GetParam()); }
+  qgemm::GemmOptions options(int threads = 1) const { return {threads, isa()}; }
+
+  /// Runs gemm on A x B with random data and several zero points; checks every element and
+  /// that the padding of C is untouched.
+  template <class TA, class TB>
+  void check(int a_lo, int a_hi, int b_lo, int b_hi, std::vector<std::pair<int, int>> zero_points,
+             int threads = 1) {
+    const Shape s = shape();
+    Rng rng(1234 + s.M * 7 + s.N * 13 + s.K);
+    Matrix<TA> A(s.M, s.K, 3);
+    Matrix<TB> B(s.N, s.K, 5);
+    fill_uniform_int(rng, A, a_lo, a_hi);
+    if constexpr (std::is_same_v<TB, int4x2>) fill_int4(rng, B, b_lo, b_hi);
+    else fill_uniform_int(rng, B, b_lo, b_hi);
+    for (auto [za, zb] : zero_points) {
+      Matrix<std::int32_t> C(s.M, s.N, 2, -77);
+      qgemm::gemm(A.cview(), za, B.cview(), zb, C.view(), options(threads));
+      const auto ref = reference_gemm(A, za, B, zb);
+      for (std::size_t m = 0; m < s.M; ++m)
+        for (std::size_t n = 0; n < s.N; ++n)
+          ASSERT_EQ(C.at(m, n), ref[m * s.N + n])
+              << "m=" << m << " n=" << n << " za=" << za << " zb=" << zb;
+      EXPECT_TRUE(padding_untouched(C, -77));
+    }
+  }
+};
+
+TEST_P(IntGemm, U8S8RandomWithZeroPoints) {
+  check<std::uint8_t, std::int8_t>(0, 255, -128, 127, {{0, 0}, {128, 0}, {255, -3}, {17, 127}});
+}
+TEST_P(IntGemm, S8S8RandomWithZeroPoints) {
+  check<std::int8_t, std::int8_t>(-128, 127, -128, 127, {{0, 0}, {-128, 0}, {5, -128}, {127, 1}});
+}
+TEST_P(IntGemm, U8S4RandomWithZeroPoints) {
+  check<std::uint8_t, int4x2>(0, 255, -8, 7, {{0, 0}, {200, 0}, {3, -8}, {255, 7}});
+}
+TEST_P(IntGemm, S8S4RandomWithZeroPoints) {
+  check<std::int8_t, int4x2>(-128, 127, -8, 7, {{0, 0}, {-128, 0}, {9, 3}, {127, -8}});
+}
+// Extreme values only: the products that break a saturating int16 sequence.
+TEST_P(IntGemm, U8S8Extremes) { check<std::uint8_t, std::int8_t>(254, 255, -128, -127, {{0, 0}}); }
+TEST_P(IntGemm, S8S8Extremes) { check<std::int8_t, std::int8_t>(-128, -128, -128, 127, {{0, 0}}); }
+TEST_P(IntGemm, S8S4Extremes) { check<std::int8_t, int4x2>(-128, -127, -8, -8, {{0, 0}}); }
+TEST_P(IntGemm, U8S8TwoThreads) {
+  check<std::uint8_t, std::int8_t>(0, 255, -128, 127, {{3, 0}}, 2);
+}
+
+TEST_P(IntGemm, PackedWeightsMatchRawWeights) {
+  const Shape s = shape();
+  Rng rng(99 + s.K);
+  Matrix<std::uint8_t> A(s.M, s.K, 1);
+  Matrix<std::int8_t> B(s.N, s.K);
+  fill_uniform_int(rng, A, 0, 255);
+  fill_uniform_int(rng, B, -128, 127);
+  const auto W = qgemm::PackedWeights::pack(
+      B.cview(), qgemm::GroupedQuantParams::per_channel(s.N, s.K, 8, std::vector<float>(s.N, 0.5f)));
+  Matrix<std::int32_t> C(s.M, s.N);
+  qgemm::gemm(A.cview(), 7, W, C.view(), options());
+  const auto ref = reference_gemm(A, 7, B, 0);
+  for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_EQ(C.storage[i], ref[i]) << i;
+}
+
+std::string int_gemm_name(const testing::TestParamInfo<std::tuple<Isa, Shape>>& info) {
+  return std::string(qgemm::isa_name(std::get<0>(info.param))) + "_" +
+         shape_name(std::get<1>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, IntGemm,
+                         testing::Combine(testing::ValuesIn(qgemm::available_isas()),
+                                          testing::ValuesIn(shapes())),
+                         int_gemm_name);
+
+// At the K bound the result is exact at the edge of int32; one past it is refused.
+TEST(IntGemmBound, ExactAtTheInt32Bound) {
+  const std::size_t K = qgemm::max_exact_k(255, 128);
+  ASSERT_EQ(K, 65793u);
+  std::vector<std::uint8_t> a(K, 255);
+  std::vector<std::int8_t> b(K, -128);
+  std::int32_t c = 0;
+  for (Isa isa : qgemm::available_isas()) {
+    qgemm::gemm({a.data(), 1, K}, 0, {b.data(), 1, K}, 0, {&c, 1, 1}, {1, isa});
+    EXPECT_EQ(c, -2147483520) << qgemm::isa_name(isa);
+  }
+}
+
+TEST(IntGemmBound, StatedBoundsPerOperandPair) {
+  EXPECT_EQ(qgemm::max_exact_k(128, 128), 131071u);   // s8 x s8
+  EXPECT_EQ(qgemm::max_exact_k(255, 8), 1052688u);    // u8 x s4
+  EXPECT_EQ(qgemm::max_exact_k(255, 255), 33025u);    // u8 x s8 with the worst zero points
+}
+
+}  // namespace

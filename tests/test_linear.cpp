@@ -1,0 +1,249 @@
+// linear: against Eigen fp32 on the dequantized operands, against the exact integer sums, and
+// the requantized output against quantize() of the fp32 output.
+#include "test_support.hpp"
+
+namespace {
+
+using namespace qgemm_test;
+using qgemm::Granularity;
+using qgemm::Isa;
+using qgemm::PackedWeights;
+using qgemm::QuantParams;
+using qgemm::WeightFormat;
+
+struct WeightCase {
+  const char* name;
+  qgemm::WeightQuantOptions options;
+};
+void PrintTo(const WeightCase& w, std::ostream* os) { *os << w.name; }
+std::vector<WeightCase> weight_cases() {
+  return {{"s8_channel", {WeightFormat::s8, 0, Granularity::PerChannel, 0}},
+          {"s8_tensor", {WeightFormat::s8, 0, Granularity::PerTensor, 0}},
+          {"s4_channel", {WeightFormat::s4, 0, Granularity::PerChannel, 0}},
+          {"s4_group32", {WeightFormat::s4, 0, Granularity::PerGroup, 32}},
+          {"s4_group128", {WeightFormat::s4, 0, Granularity::PerGroup, 128}}};
+}
+std::vector<Shape> linear_shapes() {
+  return {{1, 1, 1}, {3, 5, 7}, {17, 65, 129}, {2, 3, 1031}, {1, 40, 4099}, {0, 5, 7}, {5, 7, 0}};
+}
+
+/// Activations as linear quantizes them: the params and the dequantized values.
+struct QuantizedX {
+  QuantParams params;
+  Matrix<float> dequantized{0, 0};
+};
+QuantizedX quantize_like_linear(const Matrix<float>& X, const qgemm::LinearOptions& o) {
+  QuantizedX out;
+  out.params = o.activation_quant == qgemm::ActivationQuant::Static
+                   ? o.activation_params
+                   : (X.rows * X.cols == 0
+                          ? QuantParams{1.0f, 0, o.activation_bits, o.signed_activations}
+                          : qgemm::calibrate(X.cview(), {o.activation_bits, qgemm::Clip::MinMax,
+                                                         o.signed_activations}));
+  out.dequantized = Matrix<float>(X.rows, X.cols);
+  for (std::size_t m = 0; m < X.rows; ++m)
+    for (std::size_t k = 0; k < X.cols; ++k) {
+      const QuantParams& p = out.params;
+      const int q = qgemm::detail::quantize_value(X.at(m, k), 1.0f / p.scale, p.zero_point,
+                                                  p.qmin(), p.qmax());
+      out.dequantized.at(m, k) = p.scale * static_cast<float>(q - p.zero_point);
+    }
+  return out;
+}
+
+Matrix<float> dequantized_weights(const PackedWeights& W) {
+  Matrix<float> w(W.rows(), W.cols());
+  Matrix<std::int8_t> q(W.rows(), W.cols());
+  W.unpack(q.view());
+  qgemm::dequantize(q.cview(), W.params(), w.view());
+  return w;
+}
+
+using LinearParam = std::tuple<Isa, WeightCase, Shape, int>;
+
+class Linear : public testing::TestWithParam<LinearParam> {
+ protected:
+  Isa isa() const { return std::get<0>(GetParam()); }
+  const WeightCase& weights() const { return std::get<1>(GetParam()); }
+  Shape shape() const { return std::get<2>(GetParam()); }
+  /// 0: dynamic u8, 1: dynamic s8, 2: static u8 params.
+  qgemm::LinearOptions options() const {
+    qgemm::LinearOptions o;
+    o.isa = isa();
+    o.threads = 1;
+    switch (std::get<3>(GetParam())) {
+      case 1: o.signed_activations = true; break;
+      case 2:
+        o.activation_quant = qgemm::ActivationQuant::Static;
+        o.activation_params = QuantParams{0.02f, 120, 8, false};  // clips part of N(0.3, 1)
+        break;
+      default: break;
+    }
+    return o;
+  }
+  void make_data(Matrix<float>& X, Matrix<float>& w, std::vector<float>& bias) const {
+    Rng rng(11 + shape().M * 3 + shape().N * 5 + shape().K * 7);
+    fill_normal(rng, X, 0.3f, 1.0f);
+    fill_normal(rng, w, 0.0f, 0.2f);
+    std::normal_distribution<float> b(0.0f, 0.5f);
+    for (auto& v : bias) v = b(rng);
+  }
+};
+
+// Tolerance: the reference is Eigen's fp32 product of the dequantized operands x^ and w^. qgemm
+// computes the exact integer sums S, then scales in fp32. The two differ by the rounding of
+// x^, w^ (2u each term), Eigen's dot product (gamma_K), and qgemm's scaling (gamma_{G+3}, G groups),
+// all relative to sum |x^||w^| + |bias|; ReLU and clamp are 1-Lipschitz and keep the bound.
+TEST_P(Linear, MatchesEigenOnDequantizedOperands) {
+  const Shape s = shape();
+  Matrix<float> X(s.M, s.K, 3), w(s.N, s.K), Y(s.M, s.N, 2, 7.0f);
+  std::vector<float> bias(s.N);
+  make_data(X, w, bias);
+  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  for (qgemm::Activation act : {qgemm::Activation::None, qgemm::Activation::ReLU}) {
+    qgemm::LinearOptions o = options();
+    o.activation = act;
+    qgemm::linear(X.cview(), W, bias.data(), Y.view(), o);
+    EXPECT_TRUE(padding_untouched(Y, 7.0f));
+
+    const QuantizedX xq = quantize_like_linear(X, o);
+    const Matrix<float> wd = dequantized_weights(W);
+    const EigenRowMajor ref = eigen_view(xq.dequantized) * eigen_view(wd).transpose();
+    const EigenRowMajor mag =
+        eigen_view(xq.dequantized).cwiseAbs() * eigen_view(wd).cwiseAbs().transpose();
+    const double u = std::ldexp(1.0, -24);
+    const std::size_t groups = W.params().groups_per_row();
+    for (std::size_t m = 0; m < s.M; ++m)
+      for (std::size_t n = 0; n < s.N; ++n) {
+        double expected = static_cast<double>(ref(m, n)) + bias[n];
+        if (act == qgemm::Activation::ReLU) expected = std::max(expected, 0.0);
+        const double bound =
+            (gamma(s.K) + gamma(groups + 3) + 4 * u) * (mag(m, n) + std::abs(bias[n])) + 1e-30;
+        ASSERT_NEAR(Y.at(m, n), expected, bound) << "m=" << m << " n=" << n;
+      }
+  }
+}
+
+// The integer part is exact: v = sa * sum_g sw[n][g] * S_g with S_g from 64-bit loops, up to the
+// fp32 rounding of the scaling alone.
+TEST_P(Linear, ScalesExactIntegerSums) {
+  const Shape s = shape();
+  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y(s.M, s.N);
+  std::vector<float> bias(s.N);
+  make_data(X, w, bias);
+  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  const qgemm::LinearOptions o = options();
+  qgemm::linear(X.cview(), W, nullptr, Y.view(), o);
+  const QuantParams xp = quantize_like_linear(X, o).params;
+  const auto& wp = W.params();
+  const std::size_t groups = wp.groups_per_row();
+  const double u = std::ldexp(1.0, -24);
+  for (std::size_t m = 0; m < s.M; ++m)
+    for (std::size_t n = 0; n < s.N; ++n) {
+      double v = 0, mag = 0;
+      for (std::size_t g = 0; g < groups; ++g) {
+        std::int64_t S = 0;
+        const std::size_t k1 = std::min(s.K, (g + 1) * wp.group_size);
+        for (std::size_t k = g * wp.group_size; k < k1; ++k) {
+          const int q = qgemm::detail::quantize_value(X.at(m, k), 1.0f / xp.scale, xp.zero_point,
+                                                      xp.qmin(), xp.qmax());
+          S += static_cast<std::int64_t>(q - xp.zero_point) * W.value(n, k);
+        }
+        const double term = double(xp.scale) * double(wp.at(n, g).scale) * double(S);
+        v += term;
+        mag += std::abs(term);
+      }
+      ASSERT_NEAR(Y.at(m, n), v, gamma(groups + 4) * mag + 4 * u * std::abs(v) + 1e-30)
+          << "m=" << m << " n=" << n;
+    }
+}
+
+TEST_P(Linear, RequantizedOutputEqualsQuantizedFloatOutput) {
+  const Shape s = shape();
+  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y(s.M, s.N);
+  std::vector<float> bias(s.N);
+  make_data(X, w, bias);
+  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  qgemm::LinearOptions o = options();
+  o.activation = qgemm::Activation::Clamp;
+  o.clamp_min = -3.0f;
+  o.clamp_max = 6.0f;
+  qgemm::linear(X.cview(), W, bias.data(), Y.view(), o);
+
+  const QuantParams s8_out{0.05f, 0, 8, true}, u8_out{0.04f, 75, 8, false};
+  Matrix<std::int8_t> Ys(s.M, s.N, 1, 33), expect_s(s.M, s.N);
+  Matrix<std::uint8_t> Yu(s.M, s.N), expect_u(s.M, s.N);
+  qgemm::linear(X.cview(), W, bias.data(), Ys.view(), s8_out, o);
+  qgemm::linear(X.cview(), W, bias.data(), Yu.view(), u8_out, o);
+  if (s.M * s.N > 0) {
+    qgemm::quantize(Y.cview(), s8_out, expect_s.view());
+    qgemm::quantize(Y.cview(), u8_out, expect_u.view());
+  }
+  for (std::size_t m = 0; m < s.M; ++m)
+    for (std::size_t n = 0; n < s.N; ++n) {
+      ASSERT_EQ(Ys.at(m, n), expect_s.at(m, n));
+      ASSERT_EQ(Yu.at(m, n), expect_u.at(m, n));
+    }
+  EXPECT_TRUE(padding_untouched(Ys, std::int8_t{33}));
+}
+
+TEST_P(Linear, QuantizedActivationsOverloadAgrees) {
+  const Shape s = shape();
+  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y1(s.M, s.N), Y2(s.M, s.N);
+  std::vector<float> bias(s.N);
+  make_data(X, w, bias);
+  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  qgemm::LinearOptions o = options();
+  qgemm::linear(X.cview(), W, bias.data(), Y1.view(), o);
+  const QuantParams xp = quantize_like_linear(X, o).params;
+  if (xp.is_signed) {
+    Matrix<std::int8_t> q(s.M, s.K);
+    if (s.M * s.K > 0) qgemm::quantize(X.cview(), xp, q.view());
+    qgemm::linear(q.cview(), xp, W, bias.data(), Y2.view(), o);
+  } else {
+    Matrix<std::uint8_t> q(s.M, s.K);
+    if (s.M * s.K > 0) qgemm::quantize(X.cview(), xp, q.view());
+    qgemm::linear(q.cview(), xp, W, bias.data(), Y2.view(), o);
+  }
+  EXPECT_EQ(Y1.storage, Y2.storage);
+}
+
+TEST_P(Linear, ThreadsGiveIdenticalResults) {
+  const Shape s = shape();
+  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y1(s.M, s.N), Y2(s.M, s.N);
+  std::vector<float> bias(s.N);
+  make_data(X, w, bias);
+  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  qgemm::LinearOptions o = options();
+  qgemm::linear(X.cview(), W, bias.data(), Y1.view(), o);
+  o.threads = 2;
+  qgemm::linear(X.cview(), W, bias.data(), Y2.view(), o);
+  EXPECT_EQ(Y1.storage, Y2.storage);
+}
+
+std::string linear_name(const testing::TestParamInfo<LinearParam>& info) {
+  static const char* modes[] = {"dyn_u8", "dyn_s8", "static_u8"};
+  return std::string(qgemm::isa_name(std::get<0>(info.param))) + "_" +
+         std::get<1>(info.param).name + "_" + shape_name(std::get<2>(info.param)) + "_" +
+         modes[std::get<3>(info.param)];
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, Linear,
+                         testing::Combine(testing::ValuesIn(qgemm::available_isas()),
+                                          testing::ValuesIn(weight_cases()),
+                                          testing::ValuesIn(linear_shapes()),
+                                          testing::Values(0, 1, 2)),
+                         linear_name);
+
+TEST(LinearEdge, EmptyKGivesActivationOfBias) {
+  std::vector<float> w;  // 3 x 0
+  const auto W = PackedWeights::quantize(qgemm::MatrixView<const float>(w.data(), 3, 0));
+  std::vector<float> x, bias = {-1.0f, 0.5f, 2.0f}, y(6, 9.0f);
+  qgemm::LinearOptions o;
+  o.activation = qgemm::Activation::ReLU;
+  qgemm::linear(qgemm::MatrixView<const float>(x.data(), 2, 0), W, bias.data(), {y.data(), 2, 3},
+                o);
+  EXPECT_EQ(y, (std::vector<float>{0.0f, 0.5f, 2.0f, 0.0f, 0.5f, 2.0f}));
+}
+
+}  // namespace

@@ -1,0 +1,109 @@
+// PackedWeights: quantization options, the values it stores, and its round trips.
+#include "test_support.hpp"
+
+namespace {
+
+using namespace qgemm_test;
+using qgemm::Granularity;
+using qgemm::PackedWeights;
+using qgemm::WeightFormat;
+
+struct PackCase {
+  WeightFormat format;
+  int bits;
+  Granularity granularity;
+  std::size_t group;
+};
+
+void PrintTo(const PackCase& c, std::ostream* os) {
+  *os << qgemm::weight_format_name(c.format) << " bits " << c.bits << " group " << c.group;
+}
+
+class PackedWeightsCases : public testing::TestWithParam<PackCase> {};
+
+// The stored integers equal quantize() with the stored params; dequantizing them stays within
+// half a step of the fp32 weights (min-max clipping clips nothing).
+TEST_P(PackedWeightsCases, StoresTheQuantizedWeights) {
+  const PackCase pc = GetParam();
+  for (std::size_t K : {1u, 2u, 7u, 64u, 129u, 300u}) {
+    Rng rng(K);
+    Matrix<float> w(9, K, 2);
+    fill_normal(rng, w, 0.0f, 0.3f);
+    const auto W = PackedWeights::quantize(w.cview(), {pc.format, pc.bits, pc.granularity, pc.group});
+    ASSERT_EQ(W.rows(), 9u);
+    ASSERT_EQ(W.cols(), K);
+    EXPECT_EQ(W.format(), pc.format);
+    const int bits = pc.bits ? pc.bits : (pc.format == WeightFormat::s8 ? 8 : 4);
+    EXPECT_EQ(W.bits(), bits);
+    const auto& p = W.params();
+    EXPECT_TRUE(p.symmetric());
+    if (pc.granularity == Granularity::PerGroup && pc.group < K) {
+      EXPECT_EQ(p.granularity(), Granularity::PerGroup);
+    } else {
+      EXPECT_EQ(p.groups_per_row(), 1u);
+    }
+    if (pc.granularity == Granularity::PerTensor) {
+      for (float s : p.scales) EXPECT_EQ(s, p.scales[0]);
+    }
+    Matrix<std::int8_t> q(9, K);
+    W.unpack(q.view());
+    Matrix<std::int8_t> expect(9, K);
+    qgemm::quantize(w.cview(), p, expect.view());
+    EXPECT_EQ(q.storage, expect.storage);
+    for (std::size_t n = 0; n < 9; ++n)
+      for (std::size_t k = 0; k < K; ++k) {
+        const float scale = p.at(n, k / p.group_size).scale;
+        ASSERT_LE(std::abs(scale * q.at(n, k) - w.at(n, k)), 0.5f * scale * 1.0001f);
+        ASSERT_EQ(W.value(n, k), q.at(n, k));
+      }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, PackedWeightsCases,
+    testing::Values(PackCase{WeightFormat::s8, 0, Granularity::PerChannel, 0},
+                    PackCase{WeightFormat::s8, 0, Granularity::PerTensor, 0},
+                    PackCase{WeightFormat::s8, 6, Granularity::PerGroup, 32},
+                    PackCase{WeightFormat::s4, 0, Granularity::PerChannel, 0},
+                    PackCase{WeightFormat::s4, 0, Granularity::PerGroup, 32},
+                    PackCase{WeightFormat::s4, 3, Granularity::PerGroup, 128},
+                    PackCase{WeightFormat::s4, 2, Granularity::PerGroup, 4}));
+
+TEST(PackedWeights, PackInt4RoundTripsThroughTheKernelLayout) {
+  Rng rng(8);
+  Matrix<qgemm::int4x2> q(6, 37, 3);
+  fill_int4(rng, q);
+  const auto W = PackedWeights::pack(
+      q.cview(), qgemm::GroupedQuantParams::per_group(6, 37, 8, 4, std::vector<float>(6 * 5, 0.1f)));
+  EXPECT_EQ(W.format(), WeightFormat::s4);
+  EXPECT_EQ(W.row_stride(), 19u);
+  for (std::size_t n = 0; n < 6; ++n) {
+    for (std::size_t k = 0; k < 37; ++k) ASSERT_EQ(W.value(n, k), int_at(q, n, k));
+    EXPECT_EQ(W.row_data(n)[18] >> 4, 8) << "padding nibble codes weight 0 (offset binary)";
+  }
+}
+
+TEST(PackedWeights, PackRejectsValuesOutsideTheParamsBits) {
+  std::int8_t q[4] = {0, 1, 8, -3};  // 8 does not fit 4 bits
+  EXPECT_THROW(PackedWeights::pack(qgemm::MatrixView<const std::int8_t>(q, 1, 4),
+                                   qgemm::GroupedQuantParams::per_channel(1, 4, 4, {1.0f})),
+               qgemm::Error);
+}
+
+TEST(PackedWeights, RejectsAsymmetricOrUnsignedParams) {
+  std::int8_t q[4] = {0, 1, 2, 3};
+  qgemm::MatrixView<const std::int8_t> v(q, 1, 4);
+  EXPECT_THROW(PackedWeights::pack(v, qgemm::GroupedQuantParams::per_channel(1, 4, 8, {1.0f}, {2})),
+               qgemm::Error);
+  EXPECT_THROW(
+      PackedWeights::pack(v, qgemm::GroupedQuantParams::per_channel(1, 4, 8, {1.0f}, {}, false)),
+      qgemm::Error);
+}
+
+TEST(PackedWeights, EmptyMatrixIsValid) {
+  const auto W = PackedWeights::quantize(qgemm::MatrixView<const float>(nullptr, 0, 16));
+  EXPECT_EQ(W.rows(), 0u);
+  EXPECT_EQ(W.cols(), 16u);
+}
+
+}  // namespace
