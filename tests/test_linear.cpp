@@ -81,6 +81,19 @@ class Linear : public testing::TestWithParam<LinearParam> {
     }
     return o;
   }
+  /// X [M x K], w [N x K], bias [N], and w packed as the case says.
+  struct Data {
+    Matrix<float> X, w;
+    std::vector<float> bias;
+    PackedWeights W;
+  };
+  Data make() const {
+    const Shape s = shape();
+    Data d{Matrix<float>(s.M, s.K), Matrix<float>(s.N, s.K), std::vector<float>(s.N), {}};
+    make_data(d.X, d.w, d.bias);
+    d.W = PackedWeights::quantize(d.w.cview(), weights().options);
+    return d;
+  }
   void make_data(Matrix<float>& X, Matrix<float>& w, std::vector<float>& bias) const {
     Rng rng(11 + shape().M * 3 + shape().N * 5 + shape().K * 7);
     fill_normal(rng, X, 0.3f, 1.0f);
@@ -189,35 +202,31 @@ TEST_P(Linear, RequantizedOutputEqualsQuantizedFloatOutput) {
 
 TEST_P(Linear, QuantizedActivationsOverloadAgrees) {
   const Shape s = shape();
-  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y1(s.M, s.N), Y2(s.M, s.N);
-  std::vector<float> bias(s.N);
-  make_data(X, w, bias);
-  const auto W = PackedWeights::quantize(w.cview(), weights().options);
-  qgemm::LinearOptions o = options();
-  qgemm::linear(X.cview(), W, bias.data(), Y1.view(), o);
-  const QuantParams xp = quantize_like_linear(X, o).params;
+  const Data d = make();
+  Matrix<float> Y1(s.M, s.N), Y2(s.M, s.N);
+  const qgemm::LinearOptions o = options();
+  qgemm::linear(d.X.cview(), d.W, d.bias.data(), Y1.view(), o);
+  const QuantParams xp = quantize_like_linear(d.X, o).params;
   if (xp.is_signed) {
     Matrix<std::int8_t> q(s.M, s.K);
-    if (s.M * s.K > 0) qgemm::quantize(X.cview(), xp, q.view());
-    qgemm::linear(q.cview(), xp, W, bias.data(), Y2.view(), o);
+    if (s.M * s.K > 0) qgemm::quantize(d.X.cview(), xp, q.view());
+    qgemm::linear(q.cview(), xp, d.W, d.bias.data(), Y2.view(), o);
   } else {
     Matrix<std::uint8_t> q(s.M, s.K);
-    if (s.M * s.K > 0) qgemm::quantize(X.cview(), xp, q.view());
-    qgemm::linear(q.cview(), xp, W, bias.data(), Y2.view(), o);
+    if (s.M * s.K > 0) qgemm::quantize(d.X.cview(), xp, q.view());
+    qgemm::linear(q.cview(), xp, d.W, d.bias.data(), Y2.view(), o);
   }
   EXPECT_EQ(Y1.storage, Y2.storage);
 }
 
 TEST_P(Linear, ThreadsGiveIdenticalResults) {
   const Shape s = shape();
-  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y1(s.M, s.N), Y2(s.M, s.N);
-  std::vector<float> bias(s.N);
-  make_data(X, w, bias);
-  const auto W = PackedWeights::quantize(w.cview(), weights().options);
+  const Data d = make();
+  Matrix<float> Y1(s.M, s.N), Y2(s.M, s.N);
   qgemm::LinearOptions o = options();
-  qgemm::linear(X.cview(), W, bias.data(), Y1.view(), o);
+  qgemm::linear(d.X.cview(), d.W, d.bias.data(), Y1.view(), o);
   o.threads = 2;
-  qgemm::linear(X.cview(), W, bias.data(), Y2.view(), o);
+  qgemm::linear(d.X.cview(), d.W, d.bias.data(), Y2.view(), o);
   EXPECT_EQ(Y1.storage, Y2.storage);
 }
 

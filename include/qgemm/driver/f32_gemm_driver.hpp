@@ -19,16 +19,11 @@ void run_f32_gemm(MatrixView<const float> A, MatrixView<const float> B, MatrixVi
   const std::size_t M = A.rows(), N = B.rows(), K = A.cols();
   if (M == 0 || N == 0) return;
   // jc: blocks of rows of B kept hot; ic: rows of A, chunked only to feed idle threads.
-  const std::size_t nb = std::clamp<std::size_t>(
-      Kernels::block_bytes / (sizeof(float) * std::max<std::size_t>(K, 1)), 1, N);
-  const std::size_t n_blocks = (N + nb - 1) / nb;
-  const std::size_t workers = static_cast<std::size_t>(std::max(threads, 1));
-  const std::size_t m_chunks =
-      n_blocks >= workers ? 1 : std::min(M, (workers + n_blocks - 1) / n_blocks);
-  parallel_for(n_blocks * m_chunks, threads, [&](std::size_t task) {
-    const std::size_t n0 = (task / m_chunks) * nb, n1 = std::min(N, n0 + nb);
-    const std::size_t chunk = task % m_chunks;
-    const std::size_t m0 = M * chunk / m_chunks, m1 = M * (chunk + 1) / m_chunks;
+  const TaskGrid grid(M, N, Kernels::block_bytes / (sizeof(float) * std::max<std::size_t>(K, 1)),
+                      threads);
+  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
+    std::size_t m0, m1, n0, n1;
+    grid.range(task, m0, m1, n0, n1);
     for (std::size_t m = m0; m < m1; ++m)
       for (std::size_t n = n0; n < n1; ++n)
         C(m, n) = epilogue.apply(Kernels::dot(A.row(m), B.row(n), K), n);

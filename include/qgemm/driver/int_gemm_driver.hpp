@@ -33,17 +33,10 @@ void run_int_gemm(MatrixView<const TA> A, std::int32_t za, const PackedWeights& 
   const GroupedQuantParams& params = W.params();
   const std::size_t groups = params.groups_per_row();
   const std::size_t group_size = groups == 1 ? K : params.group_size;
-  const std::size_t nb = std::clamp<std::size_t>(Kernels::block_bytes / std::max<std::size_t>(K, 1),
-                                                 1, N);
-  const std::size_t n_blocks = (N + nb - 1) / nb;
-  const std::size_t workers = static_cast<std::size_t>(std::max(threads, 1));
-  const std::size_t m_chunks =
-      n_blocks >= workers ? 1 : std::min(M, (workers + n_blocks - 1) / n_blocks);
-
-  parallel_for(n_blocks * m_chunks, threads, [&](std::size_t task) {
-    const std::size_t n0 = (task / m_chunks) * nb, n1 = std::min(N, n0 + nb);
-    const std::size_t chunk = task % m_chunks;
-    const std::size_t m0 = M * chunk / m_chunks, m1 = M * (chunk + 1) / m_chunks;
+  const TaskGrid grid(M, N, Kernels::block_bytes / std::max<std::size_t>(K, 1), threads);
+  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
+    std::size_t m0, m1, n0, n1;
+    grid.range(task, m0, m1, n0, n1);
     std::vector<std::int8_t> unpacked;
     if (W.format() == WeightFormat::s4) {
       unpacked.resize((n1 - n0) * K);

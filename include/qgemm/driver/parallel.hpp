@@ -22,6 +22,32 @@ inline int thread_count(const char* function, int requested) {
 #endif
 }
 
+/// The tasks of a loop nest over an [M x N] output: jc blocks of `nb` columns (output channels),
+/// each split into ic chunks of rows only when there are fewer blocks than threads.
+struct TaskGrid {
+  std::size_t M = 0, N = 0, nb = 1, n_blocks = 0, m_chunks = 1;
+
+  TaskGrid(std::size_t rows, std::size_t cols, std::size_t block, int threads)
+      : M(rows), N(cols), nb(block < 1 ? 1 : block) {
+    n_blocks = (N + nb - 1) / nb;
+    const std::size_t workers = threads < 1 ? 1 : static_cast<std::size_t>(threads);
+    if (n_blocks < workers && M > 1) {
+      const std::size_t want = (workers + n_blocks - 1) / n_blocks;
+      m_chunks = want < M ? want : M;
+    }
+  }
+  std::size_t tasks() const { return n_blocks * m_chunks; }
+  /// Rows [m0, m1) and columns [n0, n1) of a task.
+  void range(std::size_t task, std::size_t& m0, std::size_t& m1, std::size_t& n0,
+             std::size_t& n1) const {
+    n0 = (task / m_chunks) * nb;
+    n1 = n0 + nb < N ? n0 + nb : N;
+    const std::size_t chunk = task % m_chunks;
+    m0 = M * chunk / m_chunks;
+    m1 = M * (chunk + 1) / m_chunks;
+  }
+};
+
 /// Runs body(task) for task in [0, tasks), spread over `threads` threads.
 template <class Body>
 void parallel_for(std::size_t tasks, int threads, const Body& body) {

@@ -114,28 +114,27 @@ inline void check_grouped_shape(const char* function, const GroupedQuantParams& 
 
 // ---- flat arrays, one set of params ------------------------------------------------------
 
+namespace detail {
+template <class T>
+void quantize_flat(const float* x, std::size_t n, const QuantParams& p, T* q) {
+  constexpr const char* fn = "qgemm::quantize";
+  check_params(fn, "params", p);
+  check_storage<T>(fn, "params", p.bits, p.is_signed);
+  if (n == 0) return;
+  if (x == nullptr) fail(fn, "x", "null with n = ", n);
+  if (q == nullptr) fail(fn, "q", "null with n = ", n);
+  check_finite(fn, "x", x, n);
+  quantize_span(x, n, p, q);
+}
+}  // namespace detail
+
 /// Quantizes n floats with signed params into int8 (bits <= 8). Throws on NaN/Inf input.
 inline void quantize(const float* x, std::size_t n, const QuantParams& p, std::int8_t* q) {
-  constexpr const char* fn = "qgemm::quantize";
-  detail::check_params(fn, "params", p);
-  detail::check_storage<std::int8_t>(fn, "params", p.bits, p.is_signed);
-  if (n == 0) return;
-  if (x == nullptr) detail::fail(fn, "x", "null with n = ", n);
-  if (q == nullptr) detail::fail(fn, "q", "null with n = ", n);
-  detail::check_finite(fn, "x", x, n);
-  detail::quantize_span(x, n, p, q);
+  detail::quantize_flat(x, n, p, q);
 }
-
 /// Quantizes n floats with unsigned params into uint8 (bits <= 8). Throws on NaN/Inf input.
 inline void quantize(const float* x, std::size_t n, const QuantParams& p, std::uint8_t* q) {
-  constexpr const char* fn = "qgemm::quantize";
-  detail::check_params(fn, "params", p);
-  detail::check_storage<std::uint8_t>(fn, "params", p.bits, p.is_signed);
-  if (n == 0) return;
-  if (x == nullptr) detail::fail(fn, "x", "null with n = ", n);
-  if (q == nullptr) detail::fail(fn, "q", "null with n = ", n);
-  detail::check_finite(fn, "x", x, n);
-  detail::quantize_span(x, n, p, q);
+  detail::quantize_flat(x, n, p, q);
 }
 
 namespace detail {
