@@ -76,10 +76,28 @@ TEST(PackedWeights, PackInt4RoundTripsThroughTheKernelLayout) {
   const auto W = PackedWeights::pack(
       q.cview(), qgemm::GroupedQuantParams::per_group(6, 37, 8, 4, std::vector<float>(6 * 5, 0.1f)));
   EXPECT_EQ(W.format(), WeightFormat::s4);
-  EXPECT_EQ(W.row_stride(), 19u);
-  for (std::size_t n = 0; n < 6; ++n) {
+  EXPECT_EQ(W.padded_k(), 40u);
+  EXPECT_EQ(W.panel_stride(), 40u / 2 * 16);
+  for (std::size_t n = 0; n < 6; ++n)
     for (std::size_t k = 0; k < 37; ++k) ASSERT_EQ(W.value(n, k), int_at(q, n, k));
-    EXPECT_EQ(W.row_data(n)[18] >> 4, 8) << "padding nibble codes weight 0 (offset binary)";
+  for (std::size_t k = 37; k < 40; ++k)
+    EXPECT_EQ(W.value(0, k), 0) << "padding of K codes weight 0 (offset binary 8)";
+  EXPECT_EQ(W.value(6, 0), 0) << "padding channels hold zeros";
+}
+
+TEST(PackedWeights, ColumnSumsPerGroup) {
+  Rng rng(9);
+  Matrix<std::int8_t> q(19, 24);
+  fill_uniform_int(rng, q, -128, 127);
+  const auto W = PackedWeights::pack(
+      q.cview(), qgemm::GroupedQuantParams::per_group(19, 24, 8, 8, std::vector<float>(19 * 3, 1.0f)));
+  for (std::size_t g = 0; g < 3; ++g) {
+    for (std::size_t n = 0; n < 19; ++n) {
+      int s = 0;
+      for (std::size_t k = 8 * g; k < 8 * g + 8; ++k) s += q.at(n, k);
+      EXPECT_EQ(W.column_sums(g)[n], s) << n << " " << g;
+    }
+    for (std::size_t n = 19; n < 32; ++n) EXPECT_EQ(W.column_sums(g)[n], 0);
   }
 }
 

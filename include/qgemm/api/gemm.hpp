@@ -11,6 +11,7 @@
 
 #include "../driver/f32_gemm_driver.hpp"
 #include "../driver/int_gemm_driver.hpp"
+#include "../kernels/epilogue_args.hpp"
 #include "../epilogue.hpp"
 #include "../int4.hpp"
 #include "../matrix_view.hpp"
@@ -48,7 +49,7 @@ inline void check_product_shapes(const char* fn, std::size_t a_rows, std::size_t
 template <class TA>
 void gemm_packed(const char* fn, MatrixView<const TA> A, std::int32_t za, const PackedWeights& W,
                  MatrixView<std::int32_t> C, const GemmOptions& options,
-                 const std::int64_t* row_correction = nullptr) {
+                 std::vector<std::int32_t> row_correction = {}) {
   check_view(fn, "A", A);
   check_view(fn, "C", C);
   check_product_shapes(fn, A.rows(), A.cols(), W.rows(), W.cols(), C.rows(), C.cols());
@@ -57,10 +58,14 @@ void gemm_packed(const char* fn, MatrixView<const TA> A, std::int32_t za, const 
                 std::int64_t{1} << (W.bits() - 1));
   const int threads = thread_count(fn, options.threads);
   const Isa isa = resolve_isa(options.isa, fn);
-  const Int32Output out{C, row_correction};
-  dispatch(isa, [&](auto tag) {
-    run_int_gemm<decltype(tag)::value>(A, za, W, threads, out);
-  });
+  EpiloguePlan plan;
+  plan_corrections<TA>(plan, W, za, false);
+  plan.row_corr = std::move(row_correction);
+  plan.args.kind = kernels::OutputKind::Int32;
+  plan.args.out = C.data();
+  plan.args.ldo = C.ld();
+  plan.args.row_corr = plan.row_corr.empty() ? nullptr : plan.row_corr.data();
+  dispatch(isa, [&](auto tag) { run_int_gemm<decltype(tag)::value>(A, W, plan, threads); });
 }
 
 template <class TA, class TB>
@@ -73,24 +78,25 @@ void gemm_raw(MatrixView<const TA> A, std::int32_t za, MatrixView<const TB> B, s
   check_product_shapes(fn, A.rows(), A.cols(), B.rows(), B.cols(), C.rows(), C.cols());
   check_zero_point(fn, "a_zero_point", za, OperandRange<TA>::lo, OperandRange<TA>::hi);
   check_zero_point(fn, "b_zero_point", zb, OperandRange<TB>::lo, OperandRange<TB>::hi);
-  // (b - zb) has the larger range, and |b| <= max|b - zb|, so both the zb-free product and the
-  // correction below stay within the same bound.
+  // (b - zb) has the larger range, and |b| <= max|b - zb|, so the zb-free product and the
+  // correction below are bounded by the same K bound; both are taken mod 2^32 and their
+  // difference, the exact result, fits int32.
   check_k_bound(fn, A.cols(), max_abs_offset(OperandRange<TA>::lo, OperandRange<TA>::hi, za),
                 max_abs_offset(OperandRange<TB>::lo, OperandRange<TB>::hi, zb));
   (void)thread_count(fn, options.threads);
   (void)resolve_isa(options.isa, fn);
   // sum_k (a - za)(b - zb) = sum_k (a - za) b  -  zb * sum_k (a - za)
-  std::vector<std::int64_t> correction;
+  std::vector<std::int32_t> correction;
   if (zb != 0) {
     correction.resize(A.rows());
     for (std::size_t m = 0; m < A.rows(); ++m) {
       std::int64_t s = 0;
       for (std::size_t k = 0; k < A.cols(); ++k) s += static_cast<std::int64_t>(A(m, k)) - za;
-      correction[m] = s * zb;
+      correction[m] = wrap_mul(s, zb);
     }
   }
   const PackedWeights W = PackedWeights::pack_unscaled(fn, B);
-  gemm_packed(fn, A, za, W, C, options, correction.empty() ? nullptr : correction.data());
+  gemm_packed(fn, A, za, W, C, options, std::move(correction));
 }
 
 }  // namespace detail

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../driver/int_gemm_driver.hpp"
+#include "../kernels/epilogue_args.hpp"
 #include "../epilogue.hpp"
 #include "../matrix_view.hpp"
 #include "../pack/packed_weights.hpp"
@@ -59,16 +60,39 @@ void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
                 std::int64_t{1} << (W.bits() - 1));
   const int threads = thread_count(fn, o.threads);
   const Isa isa = resolve_isa(o.isa, fn);
-  DequantizeOutput<Y> sink;
-  sink.out = out;
-  sink.activation_scale = xp.scale;
-  sink.weight_scales = W.params().scales.data();
-  sink.groups = W.params().groups_per_row();
-  sink.epilogue = linear_epilogue(bias, o);
-  if (output_params != nullptr) sink.output = *output_params;
-  dispatch(isa, [&](auto tag) {
-    run_int_gemm<decltype(tag)::value>(Xq, xp.zero_point, W, threads, sink);
-  });
+  const GroupedQuantParams& wp = W.params();
+  const bool grouped = wp.groups_per_row() > 1;
+  EpiloguePlan plan;
+  plan_corrections<TA>(plan, W, xp.zero_point, grouped);
+  kernels::EpilogueArgs& e = plan.args;
+  const std::size_t stride = e.stride, N = W.rows(), groups = grouped ? wp.groups_per_row() : 1;
+  plan.col_scale.assign(groups * stride, 0.0f);
+  for (std::size_t g = 0; g < groups; ++g)
+    for (std::size_t n = 0; n < N; ++n)
+      plan.col_scale[g * stride + n] =
+          grouped ? wp.scales[n * groups + g] : xp.scale * wp.scales[n];
+  e.col_scale = plan.col_scale.data();
+  e.a_scale = xp.scale;
+  if (bias != nullptr) {
+    plan.bias.assign(stride, 0.0f);
+    std::copy(bias, bias + N, plan.bias.begin());
+    e.bias = plan.bias.data();
+  }
+  e.activation = o.activation;
+  e.clamp_min = o.clamp_min;
+  e.clamp_max = o.clamp_max;
+  e.out = out.data();
+  e.ldo = out.ld();
+  if constexpr (std::is_same_v<Y, float>) {
+    e.kind = kernels::OutputKind::Float;
+  } else {
+    e.kind = std::is_same_v<Y, std::int8_t> ? kernels::OutputKind::S8 : kernels::OutputKind::U8;
+    e.out_inv_scale = 1.0f / output_params->scale;
+    e.out_lo = static_cast<float>(output_params->qmin() - output_params->zero_point);
+    e.out_hi = static_cast<float>(output_params->qmax() - output_params->zero_point);
+    e.out_zero_point = output_params->zero_point;
+  }
+  dispatch(isa, [&](auto tag) { run_int_gemm<decltype(tag)::value>(Xq, W, plan, threads); });
 }
 
 template <class TA>

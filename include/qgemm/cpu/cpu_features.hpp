@@ -1,6 +1,7 @@
 // What the running x86 CPU and OS support, read once from CPUID and XGETBV.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -24,6 +25,9 @@ struct CpuFeatures {
   bool os_saves_ymm = false;  ///< XCR0 has the SSE and AVX state bits
   bool os_saves_zmm = false;  ///< XCR0 also has the opmask and upper-zmm state bits
   std::string brand;          ///< e.g. "Intel(R) Xeon(R) Platinum 8480+", empty if unknown
+  std::size_t l1d_bytes = 0;  ///< per core; 0 if unknown
+  std::size_t l2_bytes = 0;   ///< per core (or per cluster); 0 if unknown
+  std::size_t l3_bytes = 0;   ///< shared; 0 if unknown
 };
 
 namespace detail {
@@ -50,6 +54,19 @@ inline CpuFeatures read_cpu_features() {
     const std::uint64_t xcr0 = read_xcr0();
     f.os_saves_ymm = (xcr0 & 0x6) == 0x6;
     f.os_saves_zmm = (xcr0 & 0xE6) == 0xE6;
+  }
+  if (max_leaf >= 4) {
+    // Deterministic cache parameters: one subleaf per cache until type 0.
+    for (unsigned sub = 0; sub < 16; ++sub) {
+      __cpuid_count(4, sub, a, b, c, d);
+      const unsigned type = a & 0x1F, level = (a >> 5) & 0x7;
+      if (type == 0) break;
+      const std::size_t bytes = static_cast<std::size_t>((b >> 22) + 1) * (((b >> 12) & 0x3FF) + 1) *
+                                ((b & 0xFFF) + 1) * (static_cast<std::size_t>(c) + 1);
+      if (level == 1 && type == 1) f.l1d_bytes = bytes;
+      if (level == 2 && type != 2) f.l2_bytes = bytes;
+      if (level == 3 && type != 2) f.l3_bytes = bytes;
+    }
   }
   if (max_leaf >= 7) {
     __cpuid_count(7, 0, a, b, c, d);

@@ -71,9 +71,15 @@ inline bool isa_supported_by_cpu(Isa isa) {
   return false;
 }
 
-/// Whether this build of the library has kernels for the path. The SIMD kernel sets register
-/// themselves here as they land; until then every request resolves to scalar.
-inline bool isa_implemented(Isa isa) { return isa == Isa::scalar; }
+/// Whether this build of the library has kernels for the path: the x86 SIMD paths need GCC or
+/// Clang on x86-64 (per-function target attributes); scalar is always there.
+inline bool isa_implemented(Isa isa) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  return isa != Isa::automatic;
+#else
+  return isa == Isa::scalar;
+#endif
+}
 
 /// The paths this process can run, slowest first.
 inline std::vector<Isa> available_isas() {

@@ -4,8 +4,19 @@
 #include "../cpu/isa.hpp"
 #include "../kernels/scalar/f32_kernels.hpp"
 #include "../kernels/scalar/int8_kernels.hpp"
+#include "../kernels/x86/avx2_s8.hpp"
+#include "../kernels/x86/avx512_vnni_s8.hpp"
+#include "../kernels/x86/avx_vnni_s8.hpp"
 
 namespace qgemm {
+namespace kernels {
+// fp32 has only the portable kernel so far; every path uses it.
+template <> struct F32Kernels<Isa::avx2> : F32Kernels<Isa::scalar> {};
+template <> struct F32Kernels<Isa::avx_vnni> : F32Kernels<Isa::scalar> {};
+template <> struct F32Kernels<Isa::avx512> : F32Kernels<Isa::scalar> {};
+template <> struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::scalar> {};
+}  // namespace kernels
+
 namespace detail {
 
 template <Isa I>
@@ -17,6 +28,12 @@ struct IsaTag {
 template <class F>
 decltype(auto) dispatch(Isa isa, F&& f) {
   switch (isa) {
+#ifdef QGEMM_X86_KERNELS
+    case Isa::avx2: return f(IsaTag<Isa::avx2>{});
+    case Isa::avx_vnni: return f(IsaTag<Isa::avx_vnni>{});
+    case Isa::avx512: return f(IsaTag<Isa::avx512>{});
+    case Isa::avx512_vnni: return f(IsaTag<Isa::avx512_vnni>{});
+#endif
     case Isa::scalar:
     default:
       return f(IsaTag<Isa::scalar>{});

@@ -1,6 +1,7 @@
 // The one place that knows about threads: OpenMP when the user's build enables it, else serial.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #if defined(_OPENMP)
@@ -25,15 +26,18 @@ inline int thread_count(const char* function, int requested) {
 /// The tasks of a loop nest over an [M x N] output: jc blocks of `nb` columns (output channels),
 /// each split into ic chunks of rows only when there are fewer blocks than threads.
 struct TaskGrid {
-  std::size_t M = 0, N = 0, nb = 1, n_blocks = 0, m_chunks = 1;
+  std::size_t M = 0, N = 0, nb = 1, align = 1, n_blocks = 0, m_chunks = 1;
 
-  TaskGrid(std::size_t rows, std::size_t cols, std::size_t block, int threads)
-      : M(rows), N(cols), nb(block < 1 ? 1 : block) {
+  /// Row chunks start at multiples of `row_align` (the kernel's micro-panel height).
+  TaskGrid(std::size_t rows, std::size_t cols, std::size_t block, int threads,
+           std::size_t row_align = 1)
+      : M(rows), N(cols), nb(block < 1 ? 1 : block), align(row_align < 1 ? 1 : row_align) {
     n_blocks = (N + nb - 1) / nb;
     const std::size_t workers = threads < 1 ? 1 : static_cast<std::size_t>(threads);
-    if (n_blocks < workers && M > 1) {
+    const std::size_t row_units = (M + align - 1) / align;
+    if (n_blocks < workers && row_units > 1) {
       const std::size_t want = (workers + n_blocks - 1) / n_blocks;
-      m_chunks = want < M ? want : M;
+      m_chunks = want < row_units ? want : row_units;
     }
   }
   std::size_t tasks() const { return n_blocks * m_chunks; }
@@ -42,9 +46,9 @@ struct TaskGrid {
              std::size_t& n1) const {
     n0 = (task / m_chunks) * nb;
     n1 = n0 + nb < N ? n0 + nb : N;
-    const std::size_t chunk = task % m_chunks;
-    m0 = M * chunk / m_chunks;
-    m1 = M * (chunk + 1) / m_chunks;
+    const std::size_t chunk = task % m_chunks, units = (M + align - 1) / align;
+    m0 = std::min(M, units * chunk / m_chunks * align);
+    m1 = std::min(M, units * (chunk + 1) / m_chunks * align);
   }
 };
 

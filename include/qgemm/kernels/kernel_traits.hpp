@@ -1,15 +1,19 @@
 // The seam between the driver and the per-ISA kernels.
 //
-// Each path specialises these class templates in its own folder (kernels/<isa>/...); the driver
-// is written once against them and never names an ISA. A specialisation provides:
+// Each path specialises these class templates in its own folder; the driver (driver/) is written
+// once against them and never names an ISA. An IntKernels<I> specialisation provides:
 //
-//   IntKernels<I>:
-//     block_bytes                    bytes of unpacked weights one task keeps hot (the NC block)
-//     dot(a, b, len, za)             sum over k < len of (a[k] - za) * b[k], a u8 or s8, b s8
-//     unpack_s4(row, len, out)       offset-binary nibbles of a packed s4 row -> int8 weights
-//   F32Kernels<I>:
-//     block_bytes
-//     dot(a, b, len)                 sum over k < len of a[k] * b[k] in fp32
+//   AElem          element type of packed activations (u8, or int16 for the AVX2 madd path)
+//   mr, np         tile: up to mr rows x np panels of 16 channels
+//   tile(rows, panels, a, b, panel_stride, g0, g1, out, ldt)
+//                  out[r][c] = sum over k groups g in [g0, g1) of the 4 products a * w, wrapping
+//                  int32; `a` is a micro-panel of `rows` rows (per k group: rows x 4 AElem),
+//                  `b` the first of `panels` s8 panels (pack/panel_layout.hpp)
+//   store_int32, store_dequantized, accumulate_group, store_grouped
+//                  the fused epilogue of a tile (kernels/epilogue_args.hpp)
+//
+// F32Kernels<I>: block_bytes and dot(a, b, len) = sum of a[k] * b[k] in fp32. Paths without
+// their own fp32 kernels inherit the portable one.
 #pragma once
 
 #include "../cpu/isa.hpp"

@@ -15,6 +15,7 @@
 #include "../quant/calibrate.hpp"
 #include "../quant/quant_params.hpp"
 #include "../quant/quantize.hpp"
+#include "panel_layout.hpp"
 
 namespace qgemm {
 
@@ -36,12 +37,9 @@ struct WeightQuantOptions {
 };
 
 /// A weight matrix W [N x K] (nn.Linear layout: out features x in features), quantized
-/// symmetrically, with its per-channel or per-group scales, stored in the layout the kernels read.
-///
-/// Layout (private to the kernels; read values back with value() or unpack()): row n of K weights
-/// is `row_stride()` bytes; s8 rows hold the weights as bytes, s4 rows hold offset-binary nibbles
-/// (w + 8, in 0..15), element 2i in the low nibble, so a kernel gets an unsigned byte with a mask
-/// and no sign extension, and corrects with -8 * sum(a).
+/// symmetrically, with its per-channel or per-group scales, stored in the panel layout the kernels
+/// read (pack/panel_layout.hpp), and with the per-group column sums sum_k W[n][k] that the
+/// zero-point and signed-activation corrections need. Read values back with value() or unpack().
 class PackedWeights {
  public:
   PackedWeights() = default;
@@ -101,15 +99,28 @@ class PackedWeights {
   WeightFormat format() const { return format_; }
   int bits() const { return params_.bits; }
   const GroupedQuantParams& params() const { return params_; }
-  std::size_t row_stride() const { return row_stride_; }
-  const std::uint8_t* row_data(std::size_t n) const { return data_.data() + n * row_stride_; }
+  std::size_t panels() const { return pack::panel_count(rows()); }
+  /// K padded with zero weights to the storage's group (4 for s8, 8 for s4).
+  std::size_t padded_k() const { return pack::padded_k(cols(), format_ == WeightFormat::s4); }
+  /// Bytes of one panel of 16 channels.
+  std::size_t panel_stride() const {
+    return format_ == WeightFormat::s8 ? padded_k() * pack::kPanelWidth
+                                       : padded_k() / 2 * pack::kPanelWidth;
+  }
+  const std::uint8_t* panel_data(std::size_t panel) const {
+    return data_.data() + panel * panel_stride();
+  }
+  /// sum_k W[n][k] over group g, at [g * panels() * 16 + n]; zero for padding channels.
+  const std::int32_t* column_sums(std::size_t group) const {
+    return col_sums_.data() + group * panels() * pack::kPanelWidth;
+  }
 
   /// The integer weight at (n, k).
   int value(std::size_t n, std::size_t k) const {
-    const std::uint8_t* row = row_data(n);
-    if (format_ == WeightFormat::s8) return static_cast<std::int8_t>(row[k]);
-    const unsigned nibble = (k & 1) ? (row[k / 2] >> 4) : (row[k / 2] & 0xFu);
-    return static_cast<int>(nibble) - 8;
+    if (format_ == WeightFormat::s8)
+      return static_cast<std::int8_t>(data_[pack::s8_offset(n, k, padded_k())]);
+    const unsigned byte = data_[pack::s4_offset(n, k, padded_k())];
+    return static_cast<int>(pack::s4_nibble(k) ? byte >> 4 : byte & 0xFu) - 8;
   }
 
   /// Writes the integer weights as int8 into `out` [N x K].
@@ -126,8 +137,9 @@ class PackedWeights {
  private:
   PackedWeights(WeightFormat format, GroupedQuantParams params)
       : format_(format), params_(std::move(params)) {
-    row_stride_ = format_ == WeightFormat::s8 ? params_.cols : int4_bytes(params_.cols);
-    data_.assign(row_stride_ * params_.rows, 0);
+    // s4 padding is code 8 (weight 0), s8 padding is 0.
+    data_.assign(panel_stride() * panels(), format_ == WeightFormat::s4 ? 0x88 : 0);
+    col_sums_.assign(params_.groups_per_row() * panels() * pack::kPanelWidth, 0);
   }
 
   static GroupedQuantParams empty_params(std::size_t rows, std::size_t cols, int bits,
@@ -182,25 +194,26 @@ class PackedWeights {
   }
 
   void store_row(std::size_t n, const std::int8_t* values) {
-    std::uint8_t* row = data_.data() + n * row_stride_;
-    const std::size_t k = params_.cols;
-    if (format_ == WeightFormat::s8) {
-      for (std::size_t i = 0; i < k; ++i) row[i] = static_cast<std::uint8_t>(values[i]);
-      return;
-    }
-    // Offset binary; an odd row's padding nibble holds 8, the code of weight 0, so a kernel
-    // that reads whole bytes adds nothing for it.
-    for (std::size_t i = 0; i < k; i += 2) {
-      const unsigned lo = static_cast<unsigned>(values[i] + 8);
-      const unsigned hi = i + 1 < k ? static_cast<unsigned>(values[i + 1] + 8) : 8u;
-      row[i / 2] = static_cast<std::uint8_t>(lo | (hi << 4));
+    const std::size_t K = params_.cols, kp = padded_k();
+    const std::size_t groups = params_.groups_per_row();
+    const std::size_t group_size = groups == 1 ? K : params_.group_size;
+    for (std::size_t k = 0; k < K; ++k) {
+      col_sums_[(k / group_size) * panels() * pack::kPanelWidth + n] += values[k];
+      if (format_ == WeightFormat::s8) {
+        data_[pack::s8_offset(n, k, kp)] = static_cast<std::uint8_t>(values[k]);
+      } else {
+        std::uint8_t& byte = data_[pack::s4_offset(n, k, kp)];
+        const unsigned code = static_cast<unsigned>(values[k] + 8);
+        byte = static_cast<std::uint8_t>(pack::s4_nibble(k) ? (byte & 0x0Fu) | (code << 4)
+                                                            : (byte & 0xF0u) | code);
+      }
     }
   }
 
   WeightFormat format_ = WeightFormat::s8;
   GroupedQuantParams params_;
-  std::size_t row_stride_ = 0;
-  std::vector<std::uint8_t> data_;
+  std::vector<std::uint8_t> data_;      ///< panels, see pack/panel_layout.hpp
+  std::vector<std::int32_t> col_sums_;  ///< [group][panels * 16]
 };
 
 }  // namespace qgemm

@@ -1,38 +1,83 @@
-// Portable integer kernels: plain loops the compiler may vectorise with the baseline ISA only.
+// Portable integer kernels on the packed panel layout: the reference twin of the SIMD paths.
+// Same algorithm (u8 activations, s8 activations shifted by +128, corrections by column sums),
+// with wrapping uint32 arithmetic so every step is defined behaviour.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+#include "../../pack/panel_layout.hpp"
+#include "../epilogue_args.hpp"
 #include "../kernel_traits.hpp"
 
 namespace qgemm {
 namespace kernels {
+namespace scalar {
+
+/// One lane: the epilogue's vocabulary in plain C++.
+struct Ops {
+  static constexpr std::size_t lanes = 1;
+  using vi = std::int32_t;
+  using vf = float;
+  using mask = bool;
+
+  static mask first(std::size_t n) { return n > 0; }
+  static vi load_i(const std::int32_t* p) { return *p; }
+  static vf load_f(const float* p) { return *p; }
+  static vi set1_i(std::int32_t v) { return v; }
+  static vf set1_f(float v) { return v; }
+  static vi sub_i(vi a, vi b) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) - static_cast<std::uint32_t>(b));
+  }
+  static vi add_i(vi a, vi b) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) + static_cast<std::uint32_t>(b));
+  }
+  static vf cvt_f(vi a) { return static_cast<float>(a); }
+  static vf mul_f(vf a, vf b) { return a * b; }
+  static vf add_f(vf a, vf b) { return a + b; }
+  static vf max_f(vf a, vf b) { return std::max(a, b); }
+  static vf min_f(vf a, vf b) { return std::min(a, b); }
+  static vi round_i(vf a) { return static_cast<std::int32_t>(std::nearbyint(a)); }
+  static void store_i(std::int32_t* p, vi v, mask m) { if (m) *p = v; }
+  static void store_f(float* p, vf v, mask m) { if (m) *p = v; }
+  static void store_f_all(float* p, vf v) { *p = v; }
+  static void store_s8(std::int8_t* p, vi v, mask m) { if (m) *p = static_cast<std::int8_t>(v); }
+  static void store_u8(std::uint8_t* p, vi v, mask m) { if (m) *p = static_cast<std::uint8_t>(v); }
+};
+
+#define QGEMM_EPILOGUE_TARGET
+#include "../epilogue_inl.hpp"
+#undef QGEMM_EPILOGUE_TARGET
+
+}  // namespace scalar
 
 template <>
-struct IntKernels<Isa::scalar> {
-  static constexpr std::size_t block_bytes = 128 * 1024;
+struct IntKernels<Isa::scalar> : scalar::Epilogue {
+  using AElem = std::uint8_t;
+  static constexpr std::size_t mr = 4;  ///< rows per tile
+  static constexpr std::size_t np = 1;  ///< panels (of 16 channels) per tile
 
-  /// Exact as long as the caller's K bound holds (every partial sum then fits int32).
-  /// |a - za| <= 255 and |b| <= 128, so each product fits int16 x int16 -> int32, the shape
-  /// compilers map onto pmaddwd even with the baseline x86-64 ISA.
-  template <class TA>
-  static std::int32_t dot(const TA* a, const std::int8_t* b, std::size_t len, std::int32_t za) {
-    const auto z = static_cast<std::int16_t>(za);
-    std::int32_t acc = 0;
-    for (std::size_t k = 0; k < len; ++k) {
-      const auto x = static_cast<std::int16_t>(static_cast<std::int16_t>(a[k]) - z);
-      acc += static_cast<std::int32_t>(x) * static_cast<std::int32_t>(static_cast<std::int16_t>(b[k]));
-    }
-    return acc;
-  }
-
-  static void unpack_s4(const std::uint8_t* row, std::size_t len, std::int8_t* out) {
-    for (std::size_t k = 0; k + 1 < len; k += 2) {
-      out[k] = static_cast<std::int8_t>((row[k / 2] & 0xF) - 8);
-      out[k + 1] = static_cast<std::int8_t>((row[k / 2] >> 4) - 8);
-    }
-    if (len % 2) out[len - 1] = static_cast<std::int8_t>((row[len / 2] & 0xF) - 8);
+  /// tile[r][c] = sum over k groups [g0, g1) of a[r] . b[c], wrapping.
+  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
+                   std::size_t panel_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                   std::size_t ldt) {
+    constexpr std::size_t W = pack::kPanelWidth, G = pack::kKGroup;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t p = 0; p < panels; ++p) {
+        std::uint32_t acc[W] = {};
+        for (std::size_t g = g0; g < g1; ++g) {
+          const AElem* ar = a + g * rows * G + r * G;
+          const std::int8_t* bp = b + p * panel_stride + g * pack::kGroupBytes;
+          for (std::size_t j = 0; j < W; ++j)
+            for (std::size_t i = 0; i < G; ++i)
+              acc[j] += static_cast<std::uint32_t>(ar[i]) *
+                        static_cast<std::uint32_t>(static_cast<std::int32_t>(bp[j * G + i]));
+        }
+        for (std::size_t j = 0; j < W; ++j)
+          out[r * ldt + p * W + j] = static_cast<std::int32_t>(acc[j]);
+      }
   }
 };
 

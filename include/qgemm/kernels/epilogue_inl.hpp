@@ -1,0 +1,91 @@
+// The fused epilogue, written once over a SIMD vocabulary `Ops` and compiled per path.
+//
+// Deliberately without include guard: a path's header opens its own namespace, defines `Ops`
+// (lanes, loads, stores, arithmetic) and QGEMM_EPILOGUE_TARGET (its target attribute), then
+// includes this file, which defines `struct Epilogue` (the path's IntKernels inherit it), so
+// every path runs the same sequence of operations (EpilogueArgs) and
+// produces the same numbers.
+//
+// Requires: EpilogueArgs, OutputKind, Activation visible; std::size_t, std::int32_t.
+
+struct Epilogue {
+  /// Rows `rows` x columns `cols` of an int32 tile (row stride ldt) at output (m0, n0): C = S.
+  QGEMM_EPILOGUE_TARGET static void store_int32(const EpilogueArgs& e, const std::int32_t* tile,
+                                                std::size_t ldt, std::size_t m0, std::size_t rows,
+                                                std::size_t n0, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
+      std::int32_t* out = static_cast<std::int32_t*>(e.out) + (m0 + r) * e.ldo + n0;
+      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+        typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
+        s = Ops::sub_i(s, Ops::set1_i(rc));
+        Ops::store_i(out + c, s, Ops::first(cols - c));
+      }
+    }
+  }
+
+  /// y = act(v + bias[n]), then stored as float or requantized.
+  QGEMM_EPILOGUE_TARGET static void write_output(const EpilogueArgs& e, typename Ops::vf v,
+                                                 std::size_t m, std::size_t n,
+                                                 typename Ops::mask valid) {
+    if (e.bias != nullptr) v = Ops::add_f(v, Ops::load_f(e.bias + n));
+    if (e.activation == Activation::ReLU) v = Ops::max_f(v, Ops::set1_f(0.0f));
+    if (e.activation == Activation::Clamp)
+      v = Ops::min_f(Ops::max_f(v, Ops::set1_f(e.clamp_min)), Ops::set1_f(e.clamp_max));
+    if (e.kind == OutputKind::Float) {
+      Ops::store_f(static_cast<float*>(e.out) + m * e.ldo + n, v, valid);
+      return;
+    }
+    v = Ops::mul_f(v, Ops::set1_f(e.out_inv_scale));
+    v = Ops::min_f(Ops::max_f(v, Ops::set1_f(e.out_lo)), Ops::set1_f(e.out_hi));
+    const typename Ops::vi q = Ops::add_i(Ops::round_i(v), Ops::set1_i(e.out_zero_point));
+    if (e.kind == OutputKind::S8)
+      Ops::store_s8(static_cast<std::int8_t*>(e.out) + m * e.ldo + n, q, valid);
+    else
+      Ops::store_u8(static_cast<std::uint8_t*>(e.out) + m * e.ldo + n, q, valid);
+  }
+
+  /// Per-channel scales: v = col_scale[n] * float(S).
+  QGEMM_EPILOGUE_TARGET static void store_dequantized(const EpilogueArgs& e, const std::int32_t* tile,
+                                                      std::size_t ldt, std::size_t m0,
+                                                      std::size_t rows, std::size_t n0,
+                                                      std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
+      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+        typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
+        s = Ops::sub_i(s, Ops::set1_i(rc));
+        const typename Ops::vf v = Ops::mul_f(Ops::load_f(e.col_scale + n0 + c), Ops::cvt_f(s));
+        write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
+      }
+    }
+  }
+
+  /// Per-group scales, group g: acc (= when g == 0, else +=) col_scale[g][n] * float(S_g).
+  /// `acc` is a float tile with row stride lda covering whole vectors.
+  QGEMM_EPILOGUE_TARGET static void accumulate_group(const EpilogueArgs& e, std::size_t g,
+                                                     const std::int32_t* tile, std::size_t ldt,
+                                                     std::size_t rows, std::size_t n0,
+                                                     std::size_t cols, float* acc, std::size_t lda) {
+    const std::int32_t* corr = e.col_corr + g * e.stride + n0;
+    const float* scale = e.col_scale + g * e.stride + n0;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+        const typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(corr + c));
+        typename Ops::vf v = Ops::mul_f(Ops::load_f(scale + c), Ops::cvt_f(s));
+        if (g > 0) v = Ops::add_f(Ops::load_f(acc + r * lda + c), v);
+        Ops::store_f_all(acc + r * lda + c, v);
+      }
+  }
+
+  /// Per-group scales, after the last group: v = a_scale * acc.
+  QGEMM_EPILOGUE_TARGET static void store_grouped(const EpilogueArgs& e, const float* acc,
+                                                  std::size_t lda, std::size_t m0, std::size_t rows,
+                                                  std::size_t n0, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+        const typename Ops::vf v = Ops::mul_f(Ops::set1_f(e.a_scale), Ops::load_f(acc + r * lda + c));
+        write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
+      }
+  }
+};

@@ -1,0 +1,64 @@
+// The epilogue's vocabulary on ymm registers (8 lanes), and its instantiation.
+#pragma once
+
+#include "target.hpp"
+
+#ifdef QGEMM_X86_KERNELS
+#include "../epilogue_args.hpp"
+
+namespace qgemm {
+namespace kernels {
+namespace x86_avx2 {
+
+struct Ops {
+  static constexpr std::size_t lanes = 8;
+  using vi = __m256i;
+  using vf = __m256;
+  using mask = std::size_t;  ///< number of leading lanes to store
+
+  QGEMM_TARGET_AVX2 static mask first(std::size_t n) { return n < 8 ? n : 8; }
+  QGEMM_TARGET_AVX2 static __m256i lane_mask(mask n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  QGEMM_TARGET_AVX2 static vi load_i(const std::int32_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  QGEMM_TARGET_AVX2 static vf load_f(const float* p) { return _mm256_loadu_ps(p); }
+  QGEMM_TARGET_AVX2 static vi set1_i(std::int32_t v) { return _mm256_set1_epi32(v); }
+  QGEMM_TARGET_AVX2 static vf set1_f(float v) { return _mm256_set1_ps(v); }
+  QGEMM_TARGET_AVX2 static vi sub_i(vi a, vi b) { return _mm256_sub_epi32(a, b); }
+  QGEMM_TARGET_AVX2 static vi add_i(vi a, vi b) { return _mm256_add_epi32(a, b); }
+  QGEMM_TARGET_AVX2 static vf cvt_f(vi a) { return _mm256_cvtepi32_ps(a); }
+  QGEMM_TARGET_AVX2 static vf mul_f(vf a, vf b) { return _mm256_mul_ps(a, b); }
+  QGEMM_TARGET_AVX2 static vf add_f(vf a, vf b) { return _mm256_add_ps(a, b); }
+  QGEMM_TARGET_AVX2 static vf max_f(vf a, vf b) { return _mm256_max_ps(a, b); }
+  QGEMM_TARGET_AVX2 static vf min_f(vf a, vf b) { return _mm256_min_ps(a, b); }
+  QGEMM_TARGET_AVX2 static vi round_i(vf a) { return _mm256_cvtps_epi32(a); }
+  QGEMM_TARGET_AVX2 static void store_i(std::int32_t* p, vi v, mask n) {
+    if (n == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+    else _mm256_maskstore_epi32(reinterpret_cast<int*>(p), lane_mask(n), v);
+  }
+  QGEMM_TARGET_AVX2 static void store_f(float* p, vf v, mask n) {
+    if (n == 8) _mm256_storeu_ps(p, v);
+    else _mm256_maskstore_ps(p, lane_mask(n), v);
+  }
+  QGEMM_TARGET_AVX2 static void store_f_all(float* p, vf v) { _mm256_storeu_ps(p, v); }
+  QGEMM_TARGET_AVX2 static void store_bytes(void* p, vi v, mask n) {
+    alignas(32) std::int32_t t[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+    auto* out = static_cast<std::uint8_t*>(p);
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(t[i]);
+  }
+  QGEMM_TARGET_AVX2 static void store_s8(std::int8_t* p, vi v, mask n) { store_bytes(p, v, n); }
+  QGEMM_TARGET_AVX2 static void store_u8(std::uint8_t* p, vi v, mask n) { store_bytes(p, v, n); }
+};
+
+#define QGEMM_EPILOGUE_TARGET QGEMM_TARGET_AVX2
+#include "../epilogue_inl.hpp"
+#undef QGEMM_EPILOGUE_TARGET
+
+}  // namespace x86_avx2
+}  // namespace kernels
+}  // namespace qgemm
+#endif

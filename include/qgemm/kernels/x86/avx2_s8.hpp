@@ -1,0 +1,75 @@
+// int8 tiles on AVX2 without VNNI, exact for every input: 2 rows x 1 panel per tile.
+//
+// vpmaddubsw would add two u8 x s8 products into a saturating int16 (255 * 128 * 2 > 32767), so
+// this path widens instead: activations are packed as int16, each 16-byte quarter of a weight
+// group (4 channels x 4 k) is sign-extended to int16 (vpmovsxbw), and vpmaddwd adds product pairs
+// into int32 (|sum| <= 2 * 255 * 128, exact). Lane q of a quarter's accumulator holds channel q/2,
+// k pair q%2; the two pairs are added (vphaddd) when the tile is stored.
+// 8 accumulators + 4 weight quarters + broadcast + product = 14 of 16 registers.
+#pragma once
+
+#include "avx2_ops.hpp"
+
+#ifdef QGEMM_X86_KERNELS
+#include "../kernel_traits.hpp"
+
+namespace qgemm {
+namespace kernels {
+namespace x86_avx2 {
+
+template <std::size_t R, std::size_t P>
+struct Tile {
+  QGEMM_TARGET_AVX2 static void run(const std::int16_t* a, const std::int8_t* b,
+                                    std::size_t panel_stride, std::size_t g0, std::size_t g1,
+                                    std::int32_t* out, std::size_t ldt) {
+    constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
+    __m256i acc[R][Q];
+    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
+      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
+    const std::int16_t* ap = a + g0 * R * 4;
+    const std::int8_t* bp = b + g0 * 64;
+    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += 64) {
+      __m256i w[Q];
+      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
+        w[q] = _mm256_cvtepi8_epi16(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * panel_stride + (q % 4) * 16)));
+      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+        const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
+          acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
+      }
+    }
+    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
+      QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) {
+        // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of this half panel, in order.
+        const __m256i sums = _mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ldt + h * 8),
+                            _mm256_permute4x64_epi64(sums, 0xD8));
+      }
+  }
+};
+
+}  // namespace x86_avx2
+
+template <>
+struct IntKernels<Isa::avx2> : x86_avx2::Epilogue {
+  using AElem = std::int16_t;
+  static constexpr std::size_t mr = 2;
+  static constexpr std::size_t np = 1;
+
+  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
+                   std::size_t panel_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                   std::size_t ldt) {
+    static constexpr auto table = x86::tile_table<x86_avx2::Tile, mr, np>();
+    table[(rows - 1) * np + (panels - 1)](a, b, panel_stride, g0, g1, out, ldt);
+  }
+};
+
+/// The AVX-512 path without VNNI (Skylake-SP/X) runs the AVX2 integer kernels; a zmm vpmaddwd
+/// variant is future work.
+template <>
+struct IntKernels<Isa::avx512> : IntKernels<Isa::avx2> {};
+
+}  // namespace kernels
+}  // namespace qgemm
+#endif

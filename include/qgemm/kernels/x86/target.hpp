@@ -1,0 +1,55 @@
+// Per-function target attributes: SIMD code is compiled for its ISA inside the user's translation
+// unit, whatever -m flags that unit has, and only ever called after the CPU check.
+#pragma once
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define QGEMM_X86_KERNELS 1
+#include <immintrin.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#define QGEMM_TARGET_AVX2 __attribute__((target("avx2,fma,popcnt")))
+#define QGEMM_TARGET_AVX_VNNI __attribute__((target("avx2,fma,popcnt,avxvnni")))
+#define QGEMM_TARGET_AVX512 \
+  __attribute__((target("avx2,fma,popcnt,avx512f,avx512bw,avx512dq,avx512vl")))
+#define QGEMM_TARGET_AVX512_VNNI \
+  __attribute__((target("avx2,fma,popcnt,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+
+// Register tiles are arrays indexed by constants; unrolling keeps them in registers.
+#define QGEMM_UNROLL _Pragma("GCC unroll 16")
+
+namespace qgemm {
+namespace kernels {
+namespace x86 {
+
+inline std::uint32_t load_u32(const void* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t load_u64(const void* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// Function pointers to Tile<rows, panels>::run for rows in 1..MR, panels in 1..NP, so an edge
+/// tile runs a kernel specialised to its shape instead of a padded full tile.
+template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
+          std::size_t... I>
+constexpr auto make_tile_table(std::index_sequence<I...>) {
+  return std::array<decltype(&Tile<1, 1>::run), MR * NP>{&Tile<I / NP + 1, I % NP + 1>::run...};
+}
+template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP>
+constexpr auto tile_table() {
+  return make_tile_table<Tile, MR, NP>(std::make_index_sequence<MR * NP>{});
+}
+
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qgemm
+#endif
