@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "peaks.hpp"
 #include "peers.hpp"
 
 namespace qgemm_bench {
@@ -29,6 +30,8 @@ struct Config {
   qgemm::Isa isa = qgemm::Isa::automatic;
   std::vector<std::string> dtypes = {"f32", "u8s8", "s8s8", "u8s4", "s8s4"};
   std::vector<std::string> impls = {"qgemm", "eigen", "onednn"};
+  bool peaks = true;
+  std::size_t read_bw_mib = 64;
 };
 
 const char* kUsage = R"(qgemm-bench: int8 / int4 / fp32 matrix products, qgemm next to its peers.
@@ -40,6 +43,9 @@ Options (besides Google Benchmark's --benchmark_* flags):
   --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best)
   --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4
   --impls=LIST               subset of qgemm,eigen,onednn
+  --peaks=on|off             also time the yardsticks peak/vnni512, peak/fma512 and
+                             peak/read_bw/<N>MiB (default on)
+  --read_bw_mib=N            buffer size of peak/read_bw (default 64)
   --help                     this text
 
 Names: <impl>_<dtype>/<M>/<N>/<K>; counter GOPS = 2*M*N*K per wall-clock second / 1e9.
@@ -93,6 +99,10 @@ Config parse_args(int& argc, char** argv) {
       c.dtypes = split(v, ',');
     } else if (const char* v = value("--impls")) {
       c.impls = split(v, ',');
+    } else if (const char* v = value("--peaks")) {
+      c.peaks = std::string(v) != "off" && std::string(v) != "0";
+    } else if (const char* v = value("--read_bw_mib")) {
+      c.read_bw_mib = std::stoul(v);
     } else {
       argv[out++] = argv[i];
     }
@@ -198,6 +208,36 @@ void run_benchmark(benchmark::State& state, const std::string& impl, const std::
   state.counters["GOPS"] = ops * double(state.iterations()) / seconds / 1e9;
 }
 
+// ---- yardsticks ---------------------------------------------------------------------------
+
+void peak_instruction(benchmark::State& state, std::uint64_t (*loop)(std::size_t)) {
+  constexpr std::size_t kIterations = 1 << 16;
+  if (loop(16) == 0) {
+    state.SkipWithError("not supported by this CPU");
+    return;
+  }
+  double seconds = 0, ops = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ops += static_cast<double>(loop(kIterations));
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  state.counters["GOPS"] = ops / seconds / 1e9;
+}
+
+void peak_read_bandwidth(benchmark::State& state, std::size_t bytes) {
+  std::vector<std::uint64_t> buffer(bytes / 8, 1);
+  std::uint64_t sink = read_buffer(buffer.data(), buffer.size());
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink += read_buffer(buffer.data(), buffer.size());
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  benchmark::DoNotOptimize(sink);
+  state.counters["GBps"] = double(bytes) * double(state.iterations()) / seconds / 1e9;
+}
+
 // ---- the summary table ------------------------------------------------------------------
 
 class SummaryReporter : public benchmark::ConsoleReporter {
@@ -206,8 +246,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
       if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
-      auto it = r.counters.find("GOPS");
-      if (it != r.counters.end()) gops_[r.benchmark_name()] = it->second.value;
+      for (const char* counter : {"GOPS", "GBps"}) {
+        auto it = r.counters.find(counter);
+        if (it != r.counters.end()) gops_[r.benchmark_name()] = it->second.value;
+      }
       if (!r.report_label.empty()) labels_.insert(r.report_label);
     }
   }
@@ -267,6 +309,26 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     }
     std::printf("\n");
   }
+  const double vnni = rep.gops("peak/vnni512"), fma = rep.gops("peak/fma512");
+  const double bw = rep.gops("peak/read_bw/" + std::to_string(c.read_bw_mib) + "MiB");
+  if (vnni > 0 || fma > 0 || bw > 0) {
+    std::printf("yardsticks (same run): vpdpbusd zmm %.1f GOP/s, FMA zmm %.1f GFLOP/s, read %zu MiB %.1f GB/s\n",
+                vnni, fma, c.read_bw_mib, bw);
+    std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %vnni", "s8s8 %vnni", "f32 %fma",
+                "s8 weights GB/s");
+    for (const Problem& p : c.shapes) {
+      const std::string shape =
+          std::to_string(p.M) + "x" + std::to_string(p.N) + "x" + std::to_string(p.K);
+      const double u8 = rep.gops(bench_name("qgemm", "u8s8", p));
+      const double s8 = rep.gops(bench_name("qgemm", "s8s8", p));
+      const double f32 = rep.gops(bench_name("qgemm", "f32", p));
+      // Weights streamed per second: N*K bytes per product, 2*M*N*K ops per product.
+      const double weight_gbps = s8 / (2.0 * double(p.M));
+      std::printf("%-18s %11.0f%% %11.0f%% %11.0f%% %14.1f\n", shape.c_str(),
+                  vnni > 0 ? 100 * u8 / vnni : 0.0, vnni > 0 ? 100 * s8 / vnni : 0.0,
+                  fma > 0 ? 100 * f32 / fma : 0.0, weight_gbps);
+    }
+  }
   for (const std::string& label : rep.labels()) std::printf("peer kernel: %s\n", label.c_str());
   std::printf("(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
 }
@@ -294,6 +356,13 @@ int main(int argc, char** argv) {
                                      dtype, p, &config)
             ->Unit(benchmark::kMillisecond);
       }
+  if (config.peaks) {
+    benchmark::RegisterBenchmark("peak/vnni512", peak_instruction, &peak_vnni512)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("peak/fma512", peak_instruction, &peak_fma512)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("peak/read_bw/" + std::to_string(config.read_bw_mib) + "MiB").c_str(),
+                                 peak_read_bandwidth, config.read_bw_mib << 20)
+        ->Unit(benchmark::kMillisecond);
+  }
   SummaryReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_summary(reporter, config);

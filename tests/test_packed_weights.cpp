@@ -77,7 +77,8 @@ TEST(PackedWeights, PackInt4RoundTripsThroughTheKernelLayout) {
       q.cview(), qgemm::GroupedQuantParams::per_group(6, 37, 8, 4, std::vector<float>(6 * 5, 0.1f)));
   EXPECT_EQ(W.format(), WeightFormat::s4);
   EXPECT_EQ(W.padded_k(), 40u);
-  EXPECT_EQ(W.panel_stride(), 40u / 2 * 16);
+  EXPECT_EQ(W.block_bytes(), 40u / 2 * 48);
+  EXPECT_EQ(W.padded_rows(), 48u);
   for (std::size_t n = 0; n < 6; ++n)
     for (std::size_t k = 0; k < 37; ++k) ASSERT_EQ(W.value(n, k), int_at(q, n, k));
   for (std::size_t k = 37; k < 40; ++k)
@@ -97,7 +98,7 @@ TEST(PackedWeights, ColumnSumsPerGroup) {
       for (std::size_t k = 8 * g; k < 8 * g + 8; ++k) s += q.at(n, k);
       EXPECT_EQ(W.column_sums(g)[n], s) << n << " " << g;
     }
-    for (std::size_t n = 19; n < 32; ++n) EXPECT_EQ(W.column_sums(g)[n], 0);
+    for (std::size_t n = 19; n < 48; ++n) EXPECT_EQ(W.column_sums(g)[n], 0);
   }
 }
 

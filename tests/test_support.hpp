@@ -111,7 +111,7 @@ struct Shape {
 inline std::vector<Shape> shapes() {
   return {{0, 5, 7},   {5, 0, 7},    {5, 7, 0},    {1, 1, 1},     {1, 17, 33},  {3, 5, 7},
           {13, 31, 63}, {17, 65, 129}, {16, 16, 64}, {31, 33, 257}, {2, 3, 1031}, {65, 7, 11},
-          {1, 40, 4099}};
+          {1, 40, 4099}, {263, 97, 1100}};
 }
 inline std::string shape_name(const Shape& s) {
   return std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);

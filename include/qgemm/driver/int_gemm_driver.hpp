@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -72,18 +73,18 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
   }
 }
 
-/// s4 panels [p0, p1) -> s8 panels of the same depth kp (see pack/panel_layout.hpp).
-inline void unpack_s4_panels(const PackedWeights& W, std::size_t p0, std::size_t p1,
+/// s4 blocks [b0, b1) -> s8 blocks of the same padded depth (see pack/panel_layout.hpp).
+inline void unpack_s4_blocks(const PackedWeights& W, std::size_t b0, std::size_t b1,
                              std::int8_t* out) {
-  const std::size_t kp = W.padded_k();
-  for (std::size_t p = p0; p < p1; ++p) {
-    const std::uint8_t* src = W.panel_data(p);
-    std::int8_t* dst = out + (p - p0) * kp * pack::kPanelWidth;
+  const std::size_t kp = W.padded_k(), G = pack::kGroupStride;
+  for (std::size_t blk = b0; blk < b1; ++blk) {
+    const std::uint8_t* src = W.block_data(blk);
+    std::int8_t* dst = out + (blk - b0) * pack::s8_block_bytes(kp);
     for (std::size_t g8 = 0; g8 < kp / 8; ++g8)
-      for (std::size_t i = 0; i < pack::kGroupBytes; ++i) {
-        const unsigned byte = src[g8 * pack::kGroupBytes + i];
-        dst[(2 * g8) * pack::kGroupBytes + i] = static_cast<std::int8_t>(static_cast<int>(byte & 0xFu) - 8);
-        dst[(2 * g8 + 1) * pack::kGroupBytes + i] = static_cast<std::int8_t>(static_cast<int>(byte >> 4) - 8);
+      for (std::size_t i = 0; i < G; ++i) {
+        const unsigned byte = src[g8 * G + i];
+        dst[(2 * g8) * G + i] = static_cast<std::int8_t>(static_cast<int>(byte & 0xFu) - 8);
+        dst[(2 * g8 + 1) * G + i] = static_cast<std::int8_t>(static_cast<int>(byte >> 4) - 8);
       }
   }
 }
@@ -105,7 +106,7 @@ inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
 /// col_corr[g][n] = (za + shift) * sum_{k in g} W[n][k]  (mod 2^32; one group unless grouped).
 template <class TA>
 void plan_corrections(EpiloguePlan& plan, const PackedWeights& W, std::int32_t za, bool grouped) {
-  const std::size_t stride = W.panels() * pack::kPanelWidth;
+  const std::size_t stride = W.padded_rows();
   const std::size_t groups = grouped ? W.params().groups_per_row() : 1;
   const std::size_t all = W.params().groups_per_row();
   const std::int64_t za_eff = static_cast<std::int64_t>(za) + activation_shift<TA>();
@@ -122,74 +123,174 @@ void plan_corrections(EpiloguePlan& plan, const PackedWeights& W, std::int32_t z
   plan.args.col_corr = plan.col_corr.data();
 }
 
-/// Bytes of packed weights one task keeps in L2 while it sweeps its rows: half the L2, so the
-/// activations' micro-panels and the output tiles keep the other half.
-inline std::size_t weight_block_bytes() {
-  const std::size_t l2 = cpu_features().l2_bytes;
-  return l2 >= 256 * 1024 ? l2 / 2 : 256 * 1024;
+/// A buffer whose elements start uninitialised: packing and the kernels write before reading.
+template <class T>
+class ScratchBuffer {
+ public:
+  explicit ScratchBuffer(std::size_t n) : data_(n ? new T[n] : nullptr) {}
+  T* data() const { return data_.get(); }
+
+ private:
+  std::unique_ptr<T[]> data_;
+};
+
+/// Cache sizes the blocking is derived from (conservative defaults when CPUID says nothing).
+struct CacheSizes {
+  std::size_t l1 = 32 * 1024, l2 = 512 * 1024;
+};
+inline CacheSizes cache_sizes() {
+  CacheSizes c;
+  const CpuFeatures& f = cpu_features();
+  if (f.l1d_bytes >= 16 * 1024) c.l1 = f.l1d_bytes;
+  if (f.l2_bytes >= 128 * 1024) c.l2 = f.l2_bytes;
+  return c;
+}
+
+/// Block sizes of one call, all in units the loops use.
+struct IntBlocking {
+  std::size_t kc_groups;  ///< pc: k groups (of 4) per K block: a weight micro-panel fills 5/8 of L1
+  std::size_t mc;         ///< ic: rows per A block (a multiple of mr): A block in a quarter of L2
+  std::size_t nc;         ///< jc: channels per task (a multiple of 48)
+};
+
+template <class Kernels>
+IntBlocking int_blocking(std::size_t M, std::size_t N, std::size_t kp, int threads) {
+  constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
+  constexpr std::size_t BW = pack::kBlockWidth;
+  const CacheSizes c = cache_sizes();
+  IntBlocking b{};
+  b.kc_groups = std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * pack::kKGroup));
+  b.kc_groups = std::min(b.kc_groups, std::max<std::size_t>(kp / 4, 1));
+  const std::size_t a_row_bytes = b.kc_groups * pack::kKGroup * sizeof(typename Kernels::AElem);
+  b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes / MR * MR, MR, 256);
+  b.mc = std::min(b.mc, pack::round_up(M, MR));
+  // The int32 partial sums of an mc x nc block take another quarter of L2.
+  std::size_t nc = std::max(BW, c.l2 / 4 / (b.mc * sizeof(std::int32_t)) / BW * BW);
+  // Enough channel blocks to keep every thread busy (dynamic scheduling evens them out).
+  if (threads > 1) {
+    const std::size_t per_task = pack::round_up((N + 4 * threads - 1) / (4 * threads), BW);
+    nc = std::min(nc, std::max(BW, per_task));
+  }
+  b.nc = nc;
+  return b;
+}
+
+/// Per-channel weights (one scale per output channel) and plain int32 output: BLIS loop order,
+/// K blocked so a weight micro-panel stays in L1 while the micro-panels of activations stream
+/// past it from L2; int32 partial sums accumulate in a per-task scratch block.
+template <Isa I, class TA>
+void run_int_gemm_blocked(const ScratchBuffer<typename kernels::IntKernels<I>::AElem>& a_packed,
+                          std::size_t M, const PackedWeights& W, const EpiloguePlan& plan,
+                          int threads) {
+  using Kernels = kernels::IntKernels<I>;
+  constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
+  constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
+  const std::size_t N = W.rows(), kp = W.padded_k(), k_groups = kp / 4;
+  const IntBlocking blk = int_blocking<Kernels>(M, N, kp, threads);
+  const TaskGrid grid(M, N, blk.nc, threads, MR);
+  const kernels::EpilogueArgs& e = plan.args;
+  const bool s4 = W.format() == WeightFormat::s4;
+
+  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
+    std::size_t m0, m1, n0, n1;
+    grid.range(task, m0, m1, n0, n1);
+    if (m0 >= m1) return;
+    const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
+    ScratchBuffer<std::int8_t> b_unpacked(s4 ? (b1 - b0) * pack::s8_block_bytes(kp) : 0);
+    const std::int8_t* b = reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+    if (s4) {
+      unpack_s4_blocks(W, b0, b1, b_unpacked.data());
+      b = b_unpacked.data();
+    }
+    const std::size_t lds = pack::round_up(n1 - n0, BW);
+    ScratchBuffer<std::int32_t> sums(std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds);
+    for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                 // ic: rows of A
+      const std::size_t ic1 = std::min(m1, ic + blk.mc);
+      for (std::size_t pg = 0; pg < k_groups; pg += blk.kc_groups) {  // pc: K blocks
+        const std::size_t pg1 = std::min(k_groups, pg + blk.kc_groups);
+        for (std::size_t jr = n0; jr < n1; jr += NR) {               // jr: weight micro-panels
+          const std::size_t panels = pack::panel_count(std::min(NR, n1 - jr));
+          const std::int8_t* bp = b + pack::s8_panel_offset(jr - n0, kp);
+          for (std::size_t ir = ic; ir < ic1; ir += MR)              // ir: activation micro-panels
+            Kernels::tile(std::min(MR, ic1 - ir), panels, a_packed.data() + ir * kp, bp, GS, pg,
+                          pg1, sums.data() + (ir - ic) * lds + (jr - n0), lds, pg > 0);
+        }
+      }
+      for (std::size_t ir = ic; ir < ic1; ir += MR)
+        for (std::size_t jr = n0; jr < n1; jr += NR) {
+          const std::int32_t* t = sums.data() + (ir - ic) * lds + (jr - n0);
+          const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
+          if (e.kind == kernels::OutputKind::Int32)
+            Kernels::store_int32(e, t, lds, ir, rows, jr, cols);
+          else
+            Kernels::store_dequantized(e, t, lds, ir, rows, jr, cols);
+        }
+    }
+  });
+}
+
+/// Per-group weights: one int32 tile per group of K, scaled in fp32 group by group.
+template <Isa I, class TA>
+void run_int_gemm_grouped(const ScratchBuffer<typename kernels::IntKernels<I>::AElem>& a_packed,
+                          std::size_t M, const PackedWeights& W, const EpiloguePlan& plan,
+                          int threads) {
+  using Kernels = kernels::IntKernels<I>;
+  constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
+  constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
+  const std::size_t N = W.rows(), kp = W.padded_k();
+  const std::size_t groups = W.params().groups_per_row(), group_k4 = W.params().group_size / 4;
+  const kernels::EpilogueArgs& e = plan.args;
+  const bool s4 = W.format() == WeightFormat::s4;
+  const std::size_t nb = std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
+  const TaskGrid grid(M, N, nb, threads, MR);
+
+  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
+    std::size_t m0, m1, n0, n1;
+    grid.range(task, m0, m1, n0, n1);
+    const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
+    ScratchBuffer<std::int8_t> b_unpacked(s4 ? (b1 - b0) * pack::s8_block_bytes(kp) : 0);
+    const std::int8_t* b = reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+    if (s4) {
+      unpack_s4_blocks(W, b0, b1, b_unpacked.data());
+      b = b_unpacked.data();
+    }
+    alignas(64) std::int32_t tile[MR * NR];
+    alignas(64) float acc[MR * NR];
+    for (std::size_t ir = m0; ir < m1; ir += MR) {
+      const std::size_t rows = std::min(MR, m1 - ir);
+      const auto* a = a_packed.data() + ir * kp;
+      for (std::size_t jr = n0; jr < n1; jr += NR) {
+        const std::size_t cols = std::min(NR, n1 - jr);
+        const std::size_t panels = pack::panel_count(cols);
+        const std::int8_t* bp = b + pack::s8_panel_offset(jr - n0, kp);
+        for (std::size_t g = 0; g < groups; ++g) {
+          const std::size_t g1 = g + 1 == groups ? kp / 4 : (g + 1) * group_k4;
+          Kernels::tile(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
+          Kernels::accumulate_group(e, g, tile, NR, rows, jr, cols, acc, NR);
+        }
+        Kernels::store_grouped(e, acc, NR, ir, rows, jr, cols);
+      }
+    }
+  });
 }
 
 template <Isa I, class TA>
 void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
                   int threads) {
   using Kernels = kernels::IntKernels<I>;
-  using AElem = typename Kernels::AElem;
-  constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
+  constexpr std::size_t MR = Kernels::mr;
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols(), kp = W.padded_k();
   if (M == 0 || N == 0) return;
-  const bool s4 = W.format() == WeightFormat::s4;
-  const std::size_t s8_stride = kp * pack::kPanelWidth;  // bytes of an s8 panel
-  const std::size_t groups = plan.grouped ? W.params().groups_per_row() : 1;
-  const std::size_t group_k4 = groups == 1 ? kp / 4 : W.params().group_size / 4;
-  const kernels::EpilogueArgs& e = plan.args;
-
   // A is packed once, in parallel over micro-panels; every channel block reads it.
-  std::vector<AElem> a_packed(M * kp);
-  const std::size_t micro_panels = (M + MR - 1) / MR;
-  parallel_for(micro_panels, threads, [&](std::size_t t) {
+  ScratchBuffer<typename Kernels::AElem> a_packed(M * kp);
+  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
     const std::size_t m = t * MR;
     pack_activations(A.row(m), A.ld(), std::min(MR, M - m), K, kp, MR, a_packed.data() + m * kp);
   });
-
-  const std::size_t nb = std::max(NR, weight_block_bytes() / std::max<std::size_t>(kp, 1) / NR * NR);
-  const TaskGrid grid(M, N, nb, threads, MR);
-  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
-    std::size_t m0, m1, n0, n1;
-    grid.range(task, m0, m1, n0, n1);
-    const std::size_t p0 = n0 / pack::kPanelWidth, p1 = pack::panel_count(n1);
-    std::vector<std::int8_t> b_unpacked;
-    const std::int8_t* b = reinterpret_cast<const std::int8_t*>(W.panel_data(p0));
-    if (s4) {
-      b_unpacked.resize((p1 - p0) * s8_stride);
-      unpack_s4_panels(W, p0, p1, b_unpacked.data());
-      b = b_unpacked.data();
-    }
-    alignas(64) std::int32_t tile[MR * NR];
-    std::vector<float> acc(groups > 1 ? MR * NR : 0);
-    for (std::size_t ir = m0; ir < m1; ir += MR) {
-      const std::size_t rows = std::min(MR, m1 - ir);
-      const AElem* a = a_packed.data() + ir * kp;
-      for (std::size_t jr = n0; jr < n1; jr += NR) {
-        const std::size_t cols = std::min(NR, n1 - jr);
-        const std::size_t panels = pack::panel_count(cols);
-        const std::int8_t* bp = b + (jr - n0) / pack::kPanelWidth * s8_stride;
-        if (groups == 1) {
-          Kernels::tile(rows, panels, a, bp, s8_stride, 0, kp / 4, tile, NR);
-          if (e.kind == kernels::OutputKind::Int32)
-            Kernels::store_int32(e, tile, NR, ir, rows, jr, cols);
-          else
-            Kernels::store_dequantized(e, tile, NR, ir, rows, jr, cols);
-          continue;
-        }
-        for (std::size_t g = 0; g < groups; ++g) {
-          const std::size_t g1 = g + 1 == groups ? kp / 4 : (g + 1) * group_k4;
-          Kernels::tile(rows, panels, a, bp, s8_stride, g * group_k4, g1, tile, NR);
-          Kernels::accumulate_group(e, g, tile, NR, rows, jr, cols, acc.data(), NR);
-        }
-        Kernels::store_grouped(e, acc.data(), NR, ir, rows, jr, cols);
-      }
-    }
-  });
+  if (plan.grouped)
+    run_int_gemm_grouped<I, TA>(a_packed, M, W, plan, threads);
+  else
+    run_int_gemm_blocked<I, TA>(a_packed, M, W, plan, threads);
 }
 
 }  // namespace detail

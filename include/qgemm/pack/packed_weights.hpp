@@ -99,20 +99,23 @@ class PackedWeights {
   WeightFormat format() const { return format_; }
   int bits() const { return params_.bits; }
   const GroupedQuantParams& params() const { return params_; }
-  std::size_t panels() const { return pack::panel_count(rows()); }
+  /// Blocks of 48 channels (pack/panel_layout.hpp); N is padded with zero weights to a whole
+  /// number of blocks.
+  std::size_t blocks() const { return pack::block_count(rows()); }
+  std::size_t padded_rows() const { return blocks() * pack::kBlockWidth; }
   /// K padded with zero weights to the storage's group (4 for s8, 8 for s4).
   std::size_t padded_k() const { return pack::padded_k(cols(), format_ == WeightFormat::s4); }
-  /// Bytes of one panel of 16 channels.
-  std::size_t panel_stride() const {
-    return format_ == WeightFormat::s8 ? padded_k() * pack::kPanelWidth
-                                       : padded_k() / 2 * pack::kPanelWidth;
+  /// Bytes of one block of 48 channels.
+  std::size_t block_bytes() const {
+    const std::size_t bytes = pack::s8_block_bytes(padded_k());
+    return format_ == WeightFormat::s8 ? bytes : bytes / 2;
   }
-  const std::uint8_t* panel_data(std::size_t panel) const {
-    return data_.data() + panel * panel_stride();
+  const std::uint8_t* block_data(std::size_t block) const {
+    return data_.data() + block * block_bytes();
   }
-  /// sum_k W[n][k] over group g, at [g * panels() * 16 + n]; zero for padding channels.
+  /// sum_k W[n][k] over group g of K, at [g * padded_rows() + n]; zero for padding channels.
   const std::int32_t* column_sums(std::size_t group) const {
-    return col_sums_.data() + group * panels() * pack::kPanelWidth;
+    return col_sums_.data() + group * padded_rows();
   }
 
   /// The integer weight at (n, k).
@@ -138,8 +141,8 @@ class PackedWeights {
   PackedWeights(WeightFormat format, GroupedQuantParams params)
       : format_(format), params_(std::move(params)) {
     // s4 padding is code 8 (weight 0), s8 padding is 0.
-    data_.assign(panel_stride() * panels(), format_ == WeightFormat::s4 ? 0x88 : 0);
-    col_sums_.assign(params_.groups_per_row() * panels() * pack::kPanelWidth, 0);
+    data_.assign(block_bytes() * blocks(), format_ == WeightFormat::s4 ? 0x88 : 0);
+    col_sums_.assign(params_.groups_per_row() * padded_rows(), 0);
   }
 
   static GroupedQuantParams empty_params(std::size_t rows, std::size_t cols, int bits,
@@ -198,7 +201,7 @@ class PackedWeights {
     const std::size_t groups = params_.groups_per_row();
     const std::size_t group_size = groups == 1 ? K : params_.group_size;
     for (std::size_t k = 0; k < K; ++k) {
-      col_sums_[(k / group_size) * panels() * pack::kPanelWidth + n] += values[k];
+      col_sums_[(k / group_size) * padded_rows() + n] += values[k];
       if (format_ == WeightFormat::s8) {
         data_[pack::s8_offset(n, k, kp)] = static_cast<std::uint8_t>(values[k]);
       } else {
@@ -213,7 +216,7 @@ class PackedWeights {
   WeightFormat format_ = WeightFormat::s8;
   GroupedQuantParams params_;
   std::vector<std::uint8_t> data_;      ///< panels, see pack/panel_layout.hpp
-  std::vector<std::int32_t> col_sums_;  ///< [group][panels * 16]
+  std::vector<std::int32_t> col_sums_;  ///< [group][padded_rows()]
 };
 
 }  // namespace qgemm

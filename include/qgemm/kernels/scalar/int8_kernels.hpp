@@ -59,24 +59,26 @@ struct IntKernels<Isa::scalar> : scalar::Epilogue {
   static constexpr std::size_t mr = 4;  ///< rows per tile
   static constexpr std::size_t np = 1;  ///< panels (of 16 channels) per tile
 
-  /// tile[r][c] = sum over k groups [g0, g1) of a[r] . b[c], wrapping.
+  /// tile[r][c] (+)= sum over k groups [g0, g1) of a[r] . b[c], wrapping.
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
-                   std::size_t panel_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
-                   std::size_t ldt) {
+                   std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                   std::size_t ldt, bool accumulate = false) {
     constexpr std::size_t W = pack::kPanelWidth, G = pack::kKGroup;
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t p = 0; p < panels; ++p) {
         std::uint32_t acc[W] = {};
         for (std::size_t g = g0; g < g1; ++g) {
           const AElem* ar = a + g * rows * G + r * G;
-          const std::int8_t* bp = b + p * panel_stride + g * pack::kGroupBytes;
+          const std::int8_t* bp = b + p * pack::kPanelBytes + g * group_stride;
           for (std::size_t j = 0; j < W; ++j)
             for (std::size_t i = 0; i < G; ++i)
               acc[j] += static_cast<std::uint32_t>(ar[i]) *
                         static_cast<std::uint32_t>(static_cast<std::int32_t>(bp[j * G + i]));
         }
-        for (std::size_t j = 0; j < W; ++j)
-          out[r * ldt + p * W + j] = static_cast<std::int32_t>(acc[j]);
+        for (std::size_t j = 0; j < W; ++j) {
+          std::int32_t& o = out[r * ldt + p * W + j];
+          o = static_cast<std::int32_t>(acc[j] + (accumulate ? static_cast<std::uint32_t>(o) : 0u));
+        }
       }
   }
 };

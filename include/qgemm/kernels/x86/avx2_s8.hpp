@@ -20,19 +20,19 @@ namespace x86_avx2 {
 template <std::size_t R, std::size_t P>
 struct Tile {
   QGEMM_TARGET_AVX2 static void run(const std::int16_t* a, const std::int8_t* b,
-                                    std::size_t panel_stride, std::size_t g0, std::size_t g1,
-                                    std::int32_t* out, std::size_t ldt) {
+                                    std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                    std::int32_t* out, std::size_t ldt, bool accumulate) {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     __m256i acc[R][Q];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
       QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
     const std::int16_t* ap = a + g0 * R * 4;
-    const std::int8_t* bp = b + g0 * 64;
-    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += 64) {
+    const std::int8_t* bp = b + g0 * group_stride;
+    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
       __m256i w[Q];
       QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
         w[q] = _mm256_cvtepi8_epi16(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * panel_stride + (q % 4) * 16)));
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * 64 + (q % 4) * 16)));
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
         QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
@@ -42,9 +42,10 @@ struct Tile {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
       QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) {
         // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of this half panel, in order.
-        const __m256i sums = _mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ldt + h * 8),
-                            _mm256_permute4x64_epi64(sums, 0xD8));
+        const __m256i sums =
+            _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
+        auto* o = reinterpret_cast<__m256i*>(out + r * ldt + h * 8);
+        _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(sums, _mm256_loadu_si256(o)) : sums);
       }
   }
 };
@@ -58,10 +59,10 @@ struct IntKernels<Isa::avx2> : x86_avx2::Epilogue {
   static constexpr std::size_t np = 1;
 
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
-                   std::size_t panel_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
-                   std::size_t ldt) {
+                   std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                   std::size_t ldt, bool accumulate = false) {
     static constexpr auto table = x86::tile_table<x86_avx2::Tile, mr, np>();
-    table[(rows - 1) * np + (panels - 1)](a, b, panel_stride, g0, g1, out, ldt);
+    table[(rows - 1) * np + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
   }
 };
 

@@ -16,26 +16,28 @@ namespace x86_avx_vnni {
 template <std::size_t R, std::size_t P>
 struct Tile {
   QGEMM_TARGET_AVX_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
-                                        std::size_t panel_stride, std::size_t g0, std::size_t g1,
-                                        std::int32_t* out, std::size_t ldt) {
+                                        std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                        std::int32_t* out, std::size_t ldt, bool accumulate) {
     constexpr std::size_t V = 2 * P;  // ymm per row
     __m256i acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
       QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
-    const std::int8_t* bp = b + g0 * 64;
-    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += 64) {
+    const std::int8_t* bp = b + g0 * group_stride;
+    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
       __m256i w[V];
       QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v)
-        w[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (v / 2) * panel_stride + (v % 2) * 32));
+        w[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (v / 2) * 64 + (v % 2) * 32));
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m256i x = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_dpbusd_avx_epi32(acc[r][v], x, w[v]);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v)
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ldt + v * 8), acc[r][v]);
+      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+        auto* o = reinterpret_cast<__m256i*>(out + r * ldt + v * 8);
+        _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(o)) : acc[r][v]);
+      }
   }
 };
 
@@ -48,10 +50,10 @@ struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue {
   static constexpr std::size_t np = 1;
 
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
-                   std::size_t panel_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
-                   std::size_t ldt) {
+                   std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                   std::size_t ldt, bool accumulate = false) {
     static constexpr auto table = x86::tile_table<x86_avx_vnni::Tile, mr, np>();
-    table[(rows - 1) * np + (panels - 1)](a, b, panel_stride, g0, g1, out, ldt);
+    table[(rows - 1) * np + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
   }
 };
 

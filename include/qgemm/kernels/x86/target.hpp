@@ -20,7 +20,7 @@
   __attribute__((target("avx2,fma,popcnt,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
 
 // Register tiles are arrays indexed by constants; unrolling keeps them in registers.
-#define QGEMM_UNROLL _Pragma("GCC unroll 16")
+#define QGEMM_UNROLL _Pragma("GCC unroll 32")
 
 namespace qgemm {
 namespace kernels {
