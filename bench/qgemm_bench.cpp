@@ -42,7 +42,9 @@ Options (besides Google Benchmark's --benchmark_* flags):
   --threads=N                threads for every library (default 1)
   --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best)
   --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4
-  --impls=LIST               subset of qgemm,eigen,onednn
+  --impls=LIST               subset of qgemm,eigen,onednn (default) and qgemmfused: the
+                             integer rows through linear() with the fused epilogue
+                             (dequantize, bias, ReLU -> fp32) instead of int32 out
   --peaks=on|off             also time the yardsticks peak/vnni512, peak/fma512 and
                              peak/read_bw/<N>MiB (default on)
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
@@ -161,6 +163,40 @@ class QgemmF32 : public Runner {
   std::vector<float> a_, b_, c_;
 };
 
+/// The same integer product through `linear` on pre-quantized activations, with the fused
+/// epilogue: dequantize (activation x per-channel scales), bias, ReLU, fp32 out.
+template <class TA>
+class QgemmFused : public Runner {
+ public:
+  QgemmFused(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
+      : p_(p), a_(p.M * p.K), bias_(p.N, 0.25f), y_(p.M * p.N) {
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> da(std::is_signed_v<TA> ? -128 : 0,
+                                          std::is_signed_v<TA> ? 127 : 255);
+    for (auto& v : a_) v = static_cast<TA>(da(rng));
+    std::normal_distribution<float> dw(0.0f, 1.0f);
+    std::vector<float> w(p.N * p.K);
+    for (auto& v : w) v = dw(rng);
+    weights_ = qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+    x_params_ = qgemm::QuantParams{0.02f, std::is_signed_v<TA> ? 0 : 128, 8, std::is_signed_v<TA>};
+    options_.activation = qgemm::Activation::ReLU;
+    options_.threads = options.threads;
+    options_.isa = options.isa;
+  }
+  void run() override {
+    qgemm::linear(qgemm::MatrixView<const TA>(a_.data(), p_.M, p_.K), x_params_, weights_,
+                  bias_.data(), {y_.data(), p_.M, p_.N}, options_);
+  }
+
+ private:
+  Problem p_;
+  qgemm::LinearOptions options_;
+  qgemm::QuantParams x_params_;
+  std::vector<TA> a_;
+  std::vector<float> bias_, y_;
+  qgemm::PackedWeights weights_;
+};
+
 std::unique_ptr<Runner> make_qgemm_runner(const std::string& dtype, const Problem& p,
                                           const Config& c) {
   const qgemm::GemmOptions o{c.threads, c.isa};
@@ -173,9 +209,21 @@ std::unique_ptr<Runner> make_qgemm_runner(const std::string& dtype, const Proble
   return nullptr;
 }
 
+std::unique_ptr<Runner> make_fused_runner(const std::string& dtype, const Problem& p,
+                                          const Config& c) {
+  const qgemm::GemmOptions o{c.threads, c.isa};
+  using qgemm::WeightFormat;
+  if (dtype == "u8s8") return std::make_unique<QgemmFused<std::uint8_t>>(p, WeightFormat::s8, o);
+  if (dtype == "s8s8") return std::make_unique<QgemmFused<std::int8_t>>(p, WeightFormat::s8, o);
+  if (dtype == "u8s4") return std::make_unique<QgemmFused<std::uint8_t>>(p, WeightFormat::s4, o);
+  if (dtype == "s8s4") return std::make_unique<QgemmFused<std::int8_t>>(p, WeightFormat::s4, o);
+  return nullptr;
+}
+
 std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& dtype,
                                     const Problem& p, const Config& c) {
   if (impl == "qgemm") return make_qgemm_runner(dtype, p, c);
+  if (impl == "qgemmfused") return make_fused_runner(dtype, p, c);
   if (impl == "eigen") return make_eigen_runner(dtype, p, c.threads);
   if (impl == "onednn") return make_onednn_runner(dtype, p, c.threads);
   return nullptr;
@@ -183,6 +231,7 @@ std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& 
 
 bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
   if (impl == "qgemm") return true;
+  if (impl == "qgemmfused") return dtype != "f32";
   if (impl == "eigen") return dtype == "f32";
   if (impl == "onednn") return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");
   return false;

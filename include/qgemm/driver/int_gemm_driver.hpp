@@ -162,7 +162,8 @@ IntBlocking int_blocking(std::size_t M, std::size_t N, std::size_t kp, int threa
   b.kc_groups = std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * pack::kKGroup));
   b.kc_groups = std::min(b.kc_groups, std::max<std::size_t>(kp / 4, 1));
   const std::size_t a_row_bytes = b.kc_groups * pack::kKGroup * sizeof(typename Kernels::AElem);
-  b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes / MR * MR, MR, 256);
+  // A multiple of mr: row blocks must start where the packed micro-panels start.
+  b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes, MR, 256) / MR * MR;
   b.mc = std::min(b.mc, pack::round_up(M, MR));
   // The int32 partial sums of an mc x nc block take another quarter of L2.
   std::size_t nc = std::max(BW, c.l2 / 4 / (b.mc * sizeof(std::int32_t)) / BW * BW);
@@ -203,7 +204,9 @@ void run_int_gemm_blocked(const ScratchBuffer<typename kernels::IntKernels<I>::A
       b = b_unpacked.data();
     }
     const std::size_t lds = pack::round_up(n1 - n0, BW);
-    ScratchBuffer<std::int32_t> sums(std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds);
+    const std::size_t sums_size = std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds;
+    ScratchBuffer<std::int32_t> sums(sums_size);
+    if (k_groups == 0) std::fill(sums.data(), sums.data() + sums_size, 0);  // K = 0: empty sums
     for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                 // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
       for (std::size_t pg = 0; pg < k_groups; pg += blk.kc_groups) {  // pc: K blocks
