@@ -100,8 +100,10 @@ void check_quantized_activations(const char* fn, MatrixView<const TA> Xq, const 
   check_view(fn, "X", Xq);
   check_params(fn, "x_params", xp);
   check_storage<TA>(fn, "x_params", xp.bits, xp.is_signed);
-  for (std::size_t m = 0; m < Xq.rows(); ++m)
-    check_range(fn, ("X row " + std::to_string(m)).c_str(), Xq.row(m), Xq.cols(), xp);
+  // With 8-bit params every value of the storage type is in range: nothing to scan.
+  if (xp.bits < 8)
+    for (std::size_t m = 0; m < Xq.rows(); ++m)
+      check_range(fn, ("X row " + std::to_string(m)).c_str(), Xq.row(m), Xq.cols(), xp);
 }
 
 /// fp32 activations: choose or take params, check them, quantize X, run.

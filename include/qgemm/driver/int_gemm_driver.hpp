@@ -151,6 +151,7 @@ struct IntBlocking {
   std::size_t kc_groups;  ///< pc: k groups (of 4) per K block: a weight micro-panel fills 5/8 of L1
   std::size_t mc;         ///< ic: rows per A block (a multiple of mr): A block in a quarter of L2
   std::size_t nc;         ///< jc: channels per task (a multiple of 48)
+  bool split_rows;        ///< threads share the rows (large M) rather than the channels
 };
 
 template <class Kernels>
@@ -167,8 +168,10 @@ IntBlocking int_blocking(std::size_t M, std::size_t N, std::size_t kp, int threa
   b.mc = std::min(b.mc, pack::round_up(M, MR));
   // The int32 partial sums of an mc x nc block take another quarter of L2.
   std::size_t nc = std::max(BW, c.l2 / 4 / (b.mc * sizeof(std::int32_t)) / BW * BW);
-  // Enough channel blocks to keep every thread busy (dynamic scheduling evens them out).
-  if (threads > 1) {
+  // Threads: with many rows each takes its own row range over every channel block; with few
+  // rows (decode) the channels are cut finely enough for dynamic scheduling to even them out.
+  b.split_rows = threads > 1 && M >= static_cast<std::size_t>(threads) * MR * 8;
+  if (threads > 1 && !b.split_rows) {
     const std::size_t per_task = pack::round_up((N + 4 * threads - 1) / (4 * threads), BW);
     nc = std::min(nc, std::max(BW, per_task));
   }
@@ -188,7 +191,7 @@ void run_int_gemm_blocked(const ScratchBuffer<typename kernels::IntKernels<I>::A
   constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
   const std::size_t N = W.rows(), kp = W.padded_k(), k_groups = kp / 4;
   const IntBlocking blk = int_blocking<Kernels>(M, N, kp, threads);
-  const TaskGrid grid(M, N, blk.nc, threads, MR);
+  const TaskGrid grid(M, N, blk.nc, threads, MR, blk.split_rows);
   const kernels::EpilogueArgs& e = plan.args;
   const bool s4 = W.format() == WeightFormat::s4;
 

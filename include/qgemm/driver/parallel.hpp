@@ -28,17 +28,19 @@ inline int thread_count(const char* function, int requested) {
 struct TaskGrid {
   std::size_t M = 0, N = 0, nb = 1, align = 1, n_blocks = 0, m_chunks = 1;
 
-  /// Row chunks start at multiples of `row_align` (the kernel's micro-panel height).
+  /// Row chunks start at multiples of `row_align` (the kernel's micro-panel height). With
+  /// `split_rows`, every column block is cut into one row chunk per thread, which balances the
+  /// threads to within a micro-panel whatever the column blocks' sizes.
   TaskGrid(std::size_t rows, std::size_t cols, std::size_t block, int threads,
-           std::size_t row_align = 1)
+           std::size_t row_align = 1, bool split_rows = false)
       : M(rows), N(cols), nb(block < 1 ? 1 : block), align(row_align < 1 ? 1 : row_align) {
     n_blocks = (N + nb - 1) / nb;
     const std::size_t workers = threads < 1 ? 1 : static_cast<std::size_t>(threads);
     const std::size_t row_units = (M + align - 1) / align;
-    if (n_blocks < workers && row_units > 1) {
-      const std::size_t want = (workers + n_blocks - 1) / n_blocks;
-      m_chunks = want < row_units ? want : row_units;
-    }
+    std::size_t want = 1;
+    if (split_rows) want = workers;
+    else if (n_blocks < workers) want = (workers + n_blocks - 1) / n_blocks;
+    if (row_units > 1) m_chunks = want < row_units ? want : row_units;
   }
   std::size_t tasks() const { return n_blocks * m_chunks; }
   /// Rows [m0, m1) and columns [n0, n1) of a task.
