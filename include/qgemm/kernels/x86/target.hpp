@@ -4,7 +4,17 @@
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define QGEMM_X86_KERNELS 1
+// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 headers wherever
+// intrinsics built on _mm512_undefined_* are inlined (GCC bug 105593); users' -Wall builds
+// should not see it. The pragma covers the header's lines, so it must wrap the first include.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 
 #include <array>
 #include <cstddef>
