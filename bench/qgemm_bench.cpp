@@ -115,19 +115,30 @@ Config parse_args(int& argc, char** argv) {
 
 // ---- qgemm runners ----------------------------------------------------------------------
 
+/// Random activations over the full range of TA, and weights ~ N(0, 1) packed as `format`.
+template <class TA>
+std::vector<TA> random_activations(std::mt19937& rng, std::size_t n) {
+  std::uniform_int_distribution<int> d(std::is_signed_v<TA> ? -128 : 0, std::is_signed_v<TA> ? 127 : 255);
+  std::vector<TA> v(n);
+  for (auto& x : v) x = static_cast<TA>(d(rng));
+  return v;
+}
+inline qgemm::PackedWeights random_weights(std::mt19937& rng, const Problem& p,
+                                           qgemm::WeightFormat format) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> w(p.N * p.K);
+  for (auto& x : w) x = d(rng);
+  return qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+}
+
 template <class TA>
 class QgemmInt : public Runner {
  public:
   QgemmInt(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
-      : p_(p), options_(options), a_(p.M * p.K), c_(p.M * p.N) {
+      : p_(p), options_(options), c_(p.M * p.N) {
     std::mt19937 rng(3);
-    std::uniform_int_distribution<int> da(std::is_signed_v<TA> ? -128 : 0,
-                                          std::is_signed_v<TA> ? 127 : 255);
-    for (auto& v : a_) v = static_cast<TA>(da(rng));
-    std::normal_distribution<float> dw(0.0f, 1.0f);
-    std::vector<float> w(p.N * p.K);
-    for (auto& v : w) v = dw(rng);
-    weights_ = qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+    a_ = random_activations<TA>(rng, p.M * p.K);
+    weights_ = random_weights(rng, p, format);
   }
   void run() override {
     qgemm::gemm(qgemm::MatrixView<const TA>(a_.data(), p_.M, p_.K), std::is_signed_v<TA> ? 0 : 128,
@@ -169,15 +180,10 @@ template <class TA>
 class QgemmFused : public Runner {
  public:
   QgemmFused(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
-      : p_(p), a_(p.M * p.K), bias_(p.N, 0.25f), y_(p.M * p.N) {
+      : p_(p), bias_(p.N, 0.25f), y_(p.M * p.N) {
     std::mt19937 rng(5);
-    std::uniform_int_distribution<int> da(std::is_signed_v<TA> ? -128 : 0,
-                                          std::is_signed_v<TA> ? 127 : 255);
-    for (auto& v : a_) v = static_cast<TA>(da(rng));
-    std::normal_distribution<float> dw(0.0f, 1.0f);
-    std::vector<float> w(p.N * p.K);
-    for (auto& v : w) v = dw(rng);
-    weights_ = qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+    a_ = random_activations<TA>(rng, p.M * p.K);
+    weights_ = random_weights(rng, p, format);
     x_params_ = qgemm::QuantParams{0.02f, std::is_signed_v<TA> ? 0 : 128, 8, std::is_signed_v<TA>};
     options_.activation = qgemm::Activation::ReLU;
     options_.threads = options.threads;

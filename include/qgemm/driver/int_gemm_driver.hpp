@@ -89,6 +89,14 @@ inline void unpack_s4_blocks(const PackedWeights& W, std::size_t b0, std::size_t
   }
 }
 
+/// s8 weights of blocks [b0, b1): the packed array itself, or (s4) unpacked into `buffer`.
+inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std::size_t b1,
+                                    std::int8_t* buffer) {
+  if (W.format() == WeightFormat::s8) return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+  unpack_s4_blocks(W, b0, b1, buffer);
+  return buffer;
+}
+
 /// The epilogue's vectors for one call, owned here and pointed to by `args`.
 struct EpiloguePlan {
   kernels::EpilogueArgs args;
@@ -201,11 +209,7 @@ void run_int_gemm_blocked(const ScratchBuffer<typename kernels::IntKernels<I>::A
     if (m0 >= m1) return;
     const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
     ScratchBuffer<std::int8_t> b_unpacked(s4 ? (b1 - b0) * pack::s8_block_bytes(kp) : 0);
-    const std::int8_t* b = reinterpret_cast<const std::int8_t*>(W.block_data(b0));
-    if (s4) {
-      unpack_s4_blocks(W, b0, b1, b_unpacked.data());
-      b = b_unpacked.data();
-    }
+    const std::int8_t* b = s8_blocks(W, b0, b1, b_unpacked.data());
     const std::size_t lds = pack::round_up(n1 - n0, BW);
     const std::size_t sums_size = std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds;
     ScratchBuffer<std::int32_t> sums(sums_size);
@@ -255,11 +259,7 @@ void run_int_gemm_grouped(const ScratchBuffer<typename kernels::IntKernels<I>::A
     grid.range(task, m0, m1, n0, n1);
     const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
     ScratchBuffer<std::int8_t> b_unpacked(s4 ? (b1 - b0) * pack::s8_block_bytes(kp) : 0);
-    const std::int8_t* b = reinterpret_cast<const std::int8_t*>(W.block_data(b0));
-    if (s4) {
-      unpack_s4_blocks(W, b0, b1, b_unpacked.data());
-      b = b_unpacked.data();
-    }
+    const std::int8_t* b = s8_blocks(W, b0, b1, b_unpacked.data());
     alignas(64) std::int32_t tile[MR * NR];
     alignas(64) float acc[MR * NR];
     for (std::size_t ir = m0; ir < m1; ir += MR) {

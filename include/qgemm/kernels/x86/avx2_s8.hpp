@@ -53,17 +53,9 @@ struct Tile {
 }  // namespace x86_avx2
 
 template <>
-struct IntKernels<Isa::avx2> : x86_avx2::Epilogue {
+struct IntKernels<Isa::avx2> : x86_avx2::Epilogue,
+                             x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
-  static constexpr std::size_t mr = 2;
-  static constexpr std::size_t np = 1;
-
-  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
-                   std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
-                   std::size_t ldt, bool accumulate = false) {
-    static constexpr auto table = x86::tile_table<x86_avx2::Tile, mr, np>();
-    table[(rows - 1) * np + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
-  }
 };
 
 /// The AVX-512 path without VNNI (Skylake-SP/X) runs the AVX2 integer kernels; a zmm vpmaddwd

@@ -44,17 +44,9 @@ struct Tile {
 }  // namespace x86_avx512_vnni
 
 template <>
-struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue {
+struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue,
+                             x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t> {
   using AElem = std::uint8_t;
-  static constexpr std::size_t mr = 8;
-  static constexpr std::size_t np = 3;
-
-  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
-                   std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
-                   std::size_t ldt, bool accumulate = false) {
-    static constexpr auto table = x86::tile_table<x86_avx512_vnni::Tile, mr, np>();
-    table[(rows - 1) * np + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
-  }
 };
 
 }  // namespace kernels
