@@ -78,3 +78,41 @@ TEST(F32Gemm, ThreadCountDoesNotChangeResults) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace qgemm_test;
+
+TEST(PackedFloatWeights, HoldsTheWeightsAndGivesTheSameProduct) {
+  Rng rng(77);
+  for (const Shape& s : {Shape{5, 53, 19}, Shape{70, 100, 700}, Shape{1, 1, 1}}) {
+    Matrix<float> A(s.M, s.K, 1), B(s.N, s.K, 3), C1(s.M, s.N), C2(s.M, s.N);
+    fill_normal(rng, A);
+    fill_normal(rng, B);
+    const auto W = qgemm::PackedFloatWeights::pack(B.cview());
+    ASSERT_EQ(W.rows(), s.N);
+    ASSERT_EQ(W.cols(), s.K);
+    EXPECT_EQ(W.padded_rows() % 48, 0u);
+    for (std::size_t n = 0; n < s.N; ++n)
+      for (std::size_t k = 0; k < s.K; ++k) ASSERT_EQ(W.value(n, k), B.at(n, k));
+    std::vector<float> bias(s.N, 0.5f);
+    const qgemm::Epilogue e{bias.data(), qgemm::Activation::ReLU};
+    for (qgemm::Isa isa : qgemm::available_isas()) {
+      qgemm::gemm(A.cview(), B.cview(), C1.view(), {1, isa}, e);
+      qgemm::gemm(A.cview(), W, C2.view(), {1, isa}, e);
+      EXPECT_EQ(C1.storage, C2.storage) << qgemm::isa_name(isa) << " " << shape_name(s);
+    }
+  }
+}
+
+TEST(PackedFloatWeights, RefusesBadViewsAndShapes) {
+  EXPECT_THROW(qgemm::PackedFloatWeights::pack(qgemm::MatrixView<const float>(nullptr, 2, 3)),
+               qgemm::Error);
+  std::vector<float> w(6, 1.0f), a(4, 1.0f), c(2, 9.0f);
+  const auto W = qgemm::PackedFloatWeights::pack({w.data(), 2, 3});
+  EXPECT_THROW(qgemm::gemm(qgemm::MatrixView<const float>(a.data(), 1, 4), W, {c.data(), 1, 2}),
+               qgemm::Error);
+  EXPECT_EQ(c[0], 9.0f);
+}
+
+}  // namespace

@@ -2,7 +2,7 @@
 //
 //   qgemm::gemm      fp32 and integer (u8/s8 x s8/s4 -> s32) products, C = A * B^T
 //   qgemm::linear    Y = act(X * W^T + bias) with pre-packed quantized weights
-//   qgemm::PackedWeights, quantize / dequantize / calibrate, pack_int4 / unpack_int4
+//   qgemm::PackedWeights, PackedFloatWeights, quantize / dequantize / calibrate, pack_int4 / unpack_int4
 //   qgemm::active_isa, available_isas   which kernel path runs (QGEMM_ISA overrides)
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "quant/quantize.hpp"
 #include "quant/calibrate.hpp"
 #include "pack/packed_weights.hpp"
+#include "pack/packed_float_weights.hpp"
 #include "cpu/cpu_features.hpp"
 #include "cpu/isa.hpp"
 #include "api/options.hpp"

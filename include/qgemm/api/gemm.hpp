@@ -15,6 +15,7 @@
 #include "../epilogue.hpp"
 #include "../int4.hpp"
 #include "../matrix_view.hpp"
+#include "../pack/packed_float_weights.hpp"
 #include "../pack/packed_weights.hpp"
 #include "checks.hpp"
 #include "options.hpp"
@@ -101,8 +102,24 @@ void gemm_raw(MatrixView<const TA> A, std::int32_t za, MatrixView<const TB> B, s
 
 }  // namespace detail
 
+namespace detail {
+inline void gemm_f32_packed(const char* fn, MatrixView<const float> A, const PackedFloatWeights& W,
+                            MatrixView<float> C, const GemmOptions& options,
+                            const Epilogue& epilogue) {
+  check_view(fn, "A", A);
+  check_view(fn, "C", C);
+  check_product_shapes(fn, A.rows(), A.cols(), W.rows(), W.cols(), C.rows(), C.cols());
+  check_epilogue(fn, epilogue, W.rows());
+  const int threads = thread_count(fn, options.threads);
+  const Isa isa = resolve_isa(options.isa, fn);
+  const F32EpiloguePlan plan = plan_f32_epilogue(W, epilogue, C);
+  dispatch(isa, [&](auto tag) { run_f32_gemm<decltype(tag)::value>(A, W, plan.args, threads); });
+}
+}  // namespace detail
+
 /// fp32:  C[m][n] = act( sum_k A[m][k] * B[n][k] + bias[n] ), the epilogue optional.
-/// Summation order is a fixed function of K for a given path (not of M, N or threads).
+/// B is packed on every call; pack it once with PackedFloatWeights when it is reused. The
+/// summation order depends on K and the CPU's L1 size only (not on M, N or threads).
 inline void gemm(MatrixView<const float> A, MatrixView<const float> B, MatrixView<float> C,
                  const GemmOptions& options = {}, const Epilogue& epilogue = {}) {
   constexpr const char* fn = "qgemm::gemm";
@@ -111,11 +128,15 @@ inline void gemm(MatrixView<const float> A, MatrixView<const float> B, MatrixVie
   detail::check_view(fn, "C", C);
   detail::check_product_shapes(fn, A.rows(), A.cols(), B.rows(), B.cols(), C.rows(), C.cols());
   detail::check_epilogue(fn, epilogue, B.rows());
-  const int threads = detail::thread_count(fn, options.threads);
-  const Isa isa = resolve_isa(options.isa, fn);
-  detail::dispatch(isa, [&](auto tag) {
-    detail::run_f32_gemm<decltype(tag)::value>(A, B, C, epilogue, threads);
-  });
+  (void)detail::thread_count(fn, options.threads);
+  (void)resolve_isa(options.isa, fn);
+  detail::gemm_f32_packed(fn, A, PackedFloatWeights::pack(B), C, options, epilogue);
+}
+
+/// fp32 with weights packed once: the same formula.
+inline void gemm(MatrixView<const float> A, const PackedFloatWeights& W, MatrixView<float> C,
+                 const GemmOptions& options = {}, const Epilogue& epilogue = {}) {
+  detail::gemm_f32_packed("qgemm::gemm", A, W, C, options, epilogue);
 }
 
 /// Integer:  C[m][n] = sum_k (A[m][k] - a_zero_point) * (B[n][k] - b_zero_point), exact in int32

@@ -4,18 +4,13 @@
 #include "../cpu/isa.hpp"
 #include "../kernels/scalar/f32_kernels.hpp"
 #include "../kernels/scalar/int8_kernels.hpp"
+#include "../kernels/x86/avx2_f32.hpp"
 #include "../kernels/x86/avx2_s8.hpp"
+#include "../kernels/x86/avx512_f32.hpp"
 #include "../kernels/x86/avx512_vnni_s8.hpp"
 #include "../kernels/x86/avx_vnni_s8.hpp"
 
 namespace qgemm {
-namespace kernels {
-// fp32 has only the portable kernel so far; every path uses it.
-template <> struct F32Kernels<Isa::avx2> : F32Kernels<Isa::scalar> {};
-template <> struct F32Kernels<Isa::avx_vnni> : F32Kernels<Isa::scalar> {};
-template <> struct F32Kernels<Isa::avx512> : F32Kernels<Isa::scalar> {};
-template <> struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::scalar> {};
-}  // namespace kernels
 
 namespace detail {
 

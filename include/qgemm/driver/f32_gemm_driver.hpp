@@ -1,33 +1,64 @@
-// The loop nest of the fp32 GEMM (C = act(A * B^T + bias)), written once for every path.
+// The fp32 GEMM (C = act(A * W^T + bias)): packing of A and the call into the shared loop nest.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include "../epilogue.hpp"
+#include "../kernels/epilogue_args.hpp"
 #include "../matrix_view.hpp"
+#include "../pack/packed_float_weights.hpp"
+#include "blocking.hpp"
 #include "dispatch.hpp"
+#include "gemm_loop.hpp"
+#include "pack_activations.hpp"
 #include "parallel.hpp"
 
 namespace qgemm {
 namespace detail {
 
+/// The epilogue of an fp32 product: bias padded to whole blocks, activation, fp32 out.
+struct F32EpiloguePlan {
+  kernels::EpilogueArgs args;
+  std::vector<float> bias;
+};
+
+inline F32EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogue& epilogue,
+                                         MatrixView<float> C) {
+  F32EpiloguePlan plan;
+  kernels::EpilogueArgs& e = plan.args;
+  e.kind = kernels::OutputKind::Float;
+  e.out = C.data();
+  e.ldo = C.ld();
+  e.stride = W.padded_rows();
+  if (epilogue.bias != nullptr) {
+    plan.bias.assign(e.stride, 0.0f);
+    std::copy(epilogue.bias, epilogue.bias + W.rows(), plan.bias.begin());
+    e.bias = plan.bias.data();
+  }
+  e.activation = epilogue.activation;
+  e.clamp_min = epilogue.clamp_min;
+  e.clamp_max = epilogue.clamp_max;
+  return plan;
+}
+
 template <Isa I>
-void run_f32_gemm(MatrixView<const float> A, MatrixView<const float> B, MatrixView<float> C,
-                  const Epilogue& epilogue, int threads) {
+void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
+                  const kernels::EpilogueArgs& e, int threads) {
   using Kernels = kernels::F32Kernels<I>;
-  const std::size_t M = A.rows(), N = B.rows(), K = A.cols();
+  constexpr std::size_t MR = Kernels::mr;
+  const std::size_t M = A.rows(), N = W.rows(), K = W.cols();
   if (M == 0 || N == 0) return;
-  // jc: blocks of rows of B kept hot; ic: rows of A, chunked only to feed idle threads.
-  const TaskGrid grid(M, N, Kernels::block_bytes / (sizeof(float) * std::max<std::size_t>(K, 1)),
-                      threads);
-  parallel_for(grid.tasks(), threads, [&](std::size_t task) {
-    std::size_t m0, m1, n0, n1;
-    grid.range(task, m0, m1, n0, n1);
-    for (std::size_t m = m0; m < m1; ++m)
-      for (std::size_t n = n0; n < n1; ++n)
-        C(m, n) = epilogue.apply(Kernels::dot(A.row(m), B.row(n), K), n);
+  ScratchBuffer<float> a_packed(M * K);
+  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
+    const std::size_t m = t * MR;
+    pack_activations<1>(A.row(m), A.ld(), std::min(MR, M - m), K, K, MR, a_packed.data() + m * K);
   });
+  const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
+    return W.block_data(b0);
+  };
+  run_blocked<Kernels>(a_packed.data(), M, N, K, weights, e, threads);
 }
 
 }  // namespace detail

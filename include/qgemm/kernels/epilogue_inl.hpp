@@ -61,6 +61,25 @@ struct Epilogue {
     }
   }
 
+  /// The whole-K tile of an integer product: plain int32 out, or dequantized.
+  QGEMM_EPILOGUE_TARGET static void store_tile(const EpilogueArgs& e, const std::int32_t* tile,
+                                               std::size_t ldt, std::size_t m0, std::size_t rows,
+                                               std::size_t n0, std::size_t cols) {
+    if (e.kind == OutputKind::Int32)
+      store_int32(e, tile, ldt, m0, rows, n0, cols);
+    else
+      store_dequantized(e, tile, ldt, m0, rows, n0, cols);
+  }
+
+  /// The tile of an fp32 product: y = act(v + bias[n]).
+  QGEMM_EPILOGUE_TARGET static void store_tile(const EpilogueArgs& e, const float* tile,
+                                               std::size_t ldt, std::size_t m0, std::size_t rows,
+                                               std::size_t n0, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; c += Ops::lanes)
+        write_output(e, Ops::load_f(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
+  }
+
   /// Per-group scales, group g: acc (= when g == 0, else +=) col_scale[g][n] * float(S_g).
   /// `acc` is a float tile with row stride lda covering whole vectors.
   QGEMM_EPILOGUE_TARGET static void accumulate_group(const EpilogueArgs& e, std::size_t g,

@@ -10,17 +10,35 @@
 //                  int32; `a` is a micro-panel of `rows` rows (per k group: rows x 4 AElem),
 //                  `b` the first of `panels` consecutive s8 panels of one block (64 bytes apart,
 //                  group_stride bytes from one k group to the next; pack/panel_layout.hpp)
-//   store_int32, store_dequantized, accumulate_group, store_grouped
-//                  the fused epilogue of a tile (kernels/epilogue_args.hpp)
+//   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
+//   store_tile, accumulate_group, store_grouped
+//                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)
 //
-// F32Kernels<I>: block_bytes and dot(a, b, len) = sum of a[k] * b[k] in fp32. Paths without
-// their own fp32 kernels inherit the portable one.
+// F32Kernels<I> provides the same with F32Types: fp32 weights in the same panel geometry
+// (a group is one k), fp32 partial sums, and store_tile = bias + activation.
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
 
 #include "../cpu/isa.hpp"
 
 namespace qgemm {
 namespace kernels {
+
+/// Element types and the K group of int8 products (vpdpbusd sums 4 k per 32-bit lane).
+struct Int8Types {
+  using BElem = std::int8_t;
+  using Acc = std::int32_t;
+  static constexpr std::size_t k_group = 4;
+};
+/// ... and of fp32 products (one k per FMA).
+struct F32Types {
+  using AElem = float;
+  using BElem = float;
+  using Acc = float;
+  static constexpr std::size_t k_group = 1;
+};
 
 template <Isa I>
 struct IntKernels;

@@ -7,6 +7,8 @@
 //     byte 192*g + 64*q + 4*j + i  =  W[48*b + 16*q + j][4*g + i]
 //       (b: block, g: group of 4 k, q: panel in the block, j: channel in the panel, i: k in group)
 //
+//   fp32 weights use the same geometry with groups of one k: 16 floats of a panel are 64 bytes.
+//
 //   64 bytes are one zmm (or two ymm): the operand layout of vpdpbusd, whose 32-bit lane j sums
 //   the 4 products of channel j. A 48-channel tile reads one contiguous 192-byte stream per
 //   group; a 16-channel tile reads one panel with a stride of 192 bytes.
@@ -37,9 +39,13 @@ constexpr std::size_t padded_k(std::size_t k, bool s4) { return round_up(k, s4 ?
 /// Bytes of one block of an s8 array of padded depth kp (s4: half).
 constexpr std::size_t s8_block_bytes(std::size_t kp) { return kp * kBlockWidth; }
 
-/// Byte offset of the first group of the panel holding channel n (a multiple of 16).
+/// Byte offset of the first group of the panel holding channel n (a multiple of 16), in an
+/// array of `groups` groups per block (s8: kp / 4; fp32: K).
+constexpr std::size_t panel_offset(std::size_t n, std::size_t groups) {
+  return (n / kBlockWidth) * groups * kGroupStride + ((n % kBlockWidth) / kPanelWidth) * kPanelBytes;
+}
 constexpr std::size_t s8_panel_offset(std::size_t n, std::size_t kp) {
-  return (n / kBlockWidth) * s8_block_bytes(kp) + ((n % kBlockWidth) / kPanelWidth) * kPanelBytes;
+  return panel_offset(n, kp / kKGroup);
 }
 
 /// Byte offset of weight (n, k) in an s8 array of padded depth kp.

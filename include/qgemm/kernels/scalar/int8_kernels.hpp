@@ -54,7 +54,7 @@ struct Ops {
 }  // namespace scalar
 
 template <>
-struct IntKernels<Isa::scalar> : scalar::Epilogue {
+struct IntKernels<Isa::scalar> : scalar::Epilogue, Int8Types {
   using AElem = std::uint8_t;
   static constexpr std::size_t mr = 4;  ///< rows per tile
   static constexpr std::size_t np = 1;  ///< panels (of 16 channels) per tile

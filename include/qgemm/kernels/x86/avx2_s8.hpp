@@ -53,7 +53,7 @@ struct Tile {
 }  // namespace x86_avx2
 
 template <>
-struct IntKernels<Isa::avx2> : x86_avx2::Epilogue,
+struct IntKernels<Isa::avx2> : x86_avx2::Epilogue, Int8Types,
                              x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
 };

@@ -44,7 +44,7 @@ struct Tile {
 }  // namespace x86_avx512_vnni
 
 template <>
-struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue,
+struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue, Int8Types,
                              x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t> {
   using AElem = std::uint8_t;
 };

@@ -44,7 +44,7 @@ struct Tile {
 }  // namespace x86_avx_vnni
 
 template <>
-struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue,
+struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue, Int8Types,
                              x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t> {
   using AElem = std::uint8_t;
 };

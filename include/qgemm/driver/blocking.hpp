@@ -1,0 +1,73 @@
+// Block sizes of the GEMM loop nest, derived from the CPU's cache sizes, and scratch buffers.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "../cpu/cpu_features.hpp"
+#include "../pack/panel_layout.hpp"
+
+namespace qgemm {
+namespace detail {
+
+/// A buffer whose elements start uninitialised: packing and the kernels write before reading.
+template <class T>
+class ScratchBuffer {
+ public:
+  explicit ScratchBuffer(std::size_t n = 0) : data_(n ? new T[n] : nullptr) {}
+  T* data() const { return data_.get(); }
+
+ private:
+  std::unique_ptr<T[]> data_;
+};
+
+/// Cache sizes the blocking is derived from (conservative defaults when CPUID says nothing).
+struct CacheSizes {
+  std::size_t l1 = 32 * 1024, l2 = 512 * 1024;
+};
+inline CacheSizes cache_sizes() {
+  CacheSizes c;
+  const CpuFeatures& f = cpu_features();
+  if (f.l1d_bytes >= 16 * 1024) c.l1 = f.l1d_bytes;
+  if (f.l2_bytes >= 128 * 1024) c.l2 = f.l2_bytes;
+  return c;
+}
+
+/// Block sizes of one call. A group is the unit of K of the layout (4 k of int8, 1 k of fp32);
+/// a group of one channel is 4 bytes for every element type.
+struct Blocking {
+  std::size_t kc_groups;  ///< pc: groups per K block: a weight micro-panel fills 5/8 of L1
+  std::size_t mc;         ///< ic: rows per A block (a multiple of mr): A block in a quarter of L2
+  std::size_t nc;         ///< jc: channels per task (a multiple of 48)
+  bool split_rows;        ///< threads share the rows (large M) rather than the channels
+};
+
+template <class Kernels>
+Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads) {
+  constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
+  constexpr std::size_t BW = pack::kBlockWidth, group_bytes = 4;
+  const CacheSizes c = cache_sizes();
+  Blocking b{};
+  b.kc_groups = std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes));
+  b.kc_groups = std::min(b.kc_groups, std::max<std::size_t>(groups, 1));
+  const std::size_t a_row_bytes = b.kc_groups * Kernels::k_group * sizeof(typename Kernels::AElem);
+  // A multiple of mr: row blocks must start where the packed micro-panels start.
+  b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes, MR, 256) / MR * MR;
+  b.mc = std::min(b.mc, pack::round_up(M, MR));
+  // The partial sums of an mc x nc block take another quarter of L2.
+  std::size_t nc = std::max(BW, c.l2 / 4 / (b.mc * sizeof(typename Kernels::Acc)) / BW * BW);
+  // Threads: with many rows each takes its own row range over every channel block; with few
+  // rows (decode) the channels are cut finely enough for dynamic scheduling to even them out.
+  b.split_rows = threads > 1 && M >= static_cast<std::size_t>(threads) * MR * 8;
+  if (threads > 1 && !b.split_rows) {
+    const std::size_t per_task = pack::round_up((N + 4 * threads - 1) / (4 * threads), BW);
+    nc = std::min(nc, std::max(BW, per_task));
+  }
+  b.nc = nc;
+  return b;
+}
+
+}  // namespace detail
+}  // namespace qgemm

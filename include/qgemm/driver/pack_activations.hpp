@@ -1,0 +1,66 @@
+// Packing of activations (A) into the micro-panels the kernels broadcast from.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace qgemm {
+namespace detail {
+
+/// The shift that makes an activation unsigned: 0 for u8 (and fp32), 128 for s8 (vpdpbusd
+/// wants u8).
+template <class TA>
+constexpr std::int32_t activation_shift() {
+  return std::is_same_v<TA, std::int8_t> ? 128 : 0;
+}
+
+/// Packs rows [0, rows) of A (row stride lda, K columns) into micro-panels of `mr` rows (the
+/// last may be shorter), K in groups of G (4 for int8, 1 for fp32): element (r, k) of the
+/// micro-panel starting at row t*mr lies at
+///   out[t * mr * kp + (k / G) * rows_t * G + r * G + k % G],
+/// integers shifted to unsigned, K padded with zeros to kp.
+template <std::size_t G, class AElem, class TA>
+void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_t K,
+                      std::size_t kp, std::size_t mr, AElem* out) {
+  const std::size_t k_full = K / G * G;  // groups with no padding
+  for (std::size_t r0 = 0; r0 < rows; r0 += mr) {
+    const std::size_t rows_t = std::min(mr, rows - r0);
+    AElem* panel = out + r0 * kp;
+    for (std::size_t r = 0; r < rows_t; ++r) {
+      const TA* src = a + (r0 + r) * lda;
+      AElem* dst = panel + r * G;
+      if constexpr (sizeof(AElem) == 1 && G == 4) {
+        // Bytes: s8 -> u8 by flipping the sign bit (a + 128 mod 256), four at a time.
+        constexpr std::uint32_t flip = activation_shift<TA>() ? 0x80808080u : 0u;
+        for (std::size_t k = 0; k < k_full; k += G) {
+          std::uint32_t v;
+          std::memcpy(&v, src + k, 4);
+          v ^= flip;
+          std::memcpy(dst + (k / G) * rows_t * G, &v, 4);
+        }
+      } else if constexpr (std::is_floating_point_v<AElem>) {
+        for (std::size_t k = 0; k < k_full; ++k) dst[(k / G) * rows_t * G + k % G] = src[k];
+      } else {
+        for (std::size_t k = 0; k < k_full; ++k)
+          dst[(k / G) * rows_t * G + k % G] =
+              static_cast<AElem>(static_cast<std::int32_t>(src[k]) + activation_shift<TA>());
+      }
+      for (std::size_t k = k_full; k < kp; ++k) {
+        AElem v{};
+        if (k < K) {
+          if constexpr (std::is_floating_point_v<AElem>)
+            v = src[k];
+          else
+            v = static_cast<AElem>(static_cast<std::int32_t>(src[k]) + activation_shift<TA>());
+        }
+        dst[(k / G) * rows_t * G + k % G] = v;
+      }
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace qgemm
