@@ -321,6 +321,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   std::set<std::string> labels_;
 };
 
+std::string shape_text(const Problem& p) {
+  return std::to_string(p.M) + "x" + std::to_string(p.N) + "x" + std::to_string(p.K);
+}
+
 std::string bench_name(const std::string& impl, const std::string& dtype, const Problem& p) {
   return impl + "_" + dtype + "/" + std::to_string(p.M) + "/" + std::to_string(p.N) + "/" +
          std::to_string(p.K);
@@ -344,25 +348,35 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
                          {"onednn s8s8", "onednn", "s8s8"}};
   std::printf("%-18s", "M x N x K");
   for (const Column& col : cols) std::printf(" %12s", col.title);
-  std::printf(" | %28s\n", "speed-up over eigen f32:");
-  std::printf("%-18s", "");
-  for (std::size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); ++i) std::printf(" %12s", "");
-  std::printf(" | %6s %6s %6s %6s %6s\n", "f32", "u8s8", "s8s8", "u8s4", "s8s4");
+  std::printf("\n");
   for (const Problem& p : c.shapes) {
-    const std::string shape =
-        std::to_string(p.M) + "x" + std::to_string(p.N) + "x" + std::to_string(p.K);
-    std::printf("%-18s", shape.c_str());
+    std::printf("%-18s", shape_text(p).c_str());
     for (const Column& col : cols) {
       const double g = rep.gops(bench_name(col.impl, col.dtype, p));
       if (g > 0) std::printf(" %12.1f", g);
       else std::printf(" %12s", "-");
     }
+    std::printf("\n");
+  }
+  // Speed-ups of qgemm's integer products over the two fp32 baselines a user could run instead.
+  const char* int_dtypes[] = {"u8s8", "s8s8", "u8s4", "s8s4"};
+  std::printf("\nspeed-up of qgemm over Eigen f32 (and, in brackets, over qgemm f32)\n");
+  std::printf("%-18s %13s", "M x N x K", "qgemm f32");
+  for (const char* d : int_dtypes) std::printf(" %15s", d);
+  std::printf("\n");
+  for (const Problem& p : c.shapes) {
     const double eigen = rep.gops(bench_name("eigen", "f32", p));
-    std::printf(" |");
-    for (const char* dtype : {"f32", "u8s8", "s8s8", "u8s4", "s8s4"}) {
-      const double g = rep.gops(bench_name("qgemm", dtype, p));
-      if (g > 0 && eigen > 0) std::printf(" %5.2fx", g / eigen);
-      else std::printf(" %6s", "-");
+    const double own = rep.gops(bench_name("qgemm", "f32", p));
+    std::printf("%-18s", shape_text(p).c_str());
+    if (own > 0 && eigen > 0) std::printf(" %12.2fx", own / eigen);
+    else std::printf(" %13s", "-");
+    for (const char* d : int_dtypes) {
+      const double g = rep.gops(bench_name("qgemm", d, p));
+      char text[32] = "-";
+      if (g > 0 && eigen > 0 && own > 0) std::snprintf(text, sizeof text, "%.2fx (%.2fx)", g / eigen, g / own);
+      else if (g > 0 && eigen > 0) std::snprintf(text, sizeof text, "%.2fx", g / eigen);
+      else if (g > 0 && own > 0) std::snprintf(text, sizeof text, "(%.2fx)", g / own);
+      std::printf(" %15s", text);
     }
     std::printf("\n");
   }
@@ -374,8 +388,7 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %vnni", "s8s8 %vnni", "f32 %fma",
                 "s8 weights GB/s");
     for (const Problem& p : c.shapes) {
-      const std::string shape =
-          std::to_string(p.M) + "x" + std::to_string(p.N) + "x" + std::to_string(p.K);
+      const std::string shape = shape_text(p);
       const double u8 = rep.gops(bench_name("qgemm", "u8s8", p));
       const double s8 = rep.gops(bench_name("qgemm", "s8s8", p));
       const double f32 = rep.gops(bench_name("qgemm", "f32", p));
