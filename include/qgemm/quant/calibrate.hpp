@@ -1,5 +1,5 @@
-// Choosing quantization parameters from data. This header holds the min-max rule; the clipping
-// methods (percentile, MSE, KL, ACIQ) extend `Clip` in their own headers.
+// Choosing quantization parameters from data: a clip threshold by the chosen method
+// (quant/clipping.hpp), then the params that cover the clipped range.
 #pragma once
 
 #include <algorithm>
@@ -11,15 +11,11 @@
 
 #include "../error.hpp"
 #include "../matrix_view.hpp"
+#include "clipping.hpp"
 #include "quant_params.hpp"
 #include "quantize.hpp"
 
 namespace qgemm {
-
-/// How the clip range is chosen from the data.
-enum class Clip {
-  MinMax,  ///< the full observed range: no value is clipped
-};
 
 /// Options of `calibrate`.
 struct CalibrationOptions {
@@ -27,7 +23,10 @@ struct CalibrationOptions {
   Clip method = Clip::MinMax;
   /// true: signed, zero point 0, range [-a, a] with a = max |x|, scale = a / (2^(bits-1) - 1).
   /// false: unsigned with a zero point, range [min(x, 0), max(x, 0)], scale = range / (2^bits - 1).
+  /// Clipping methods other than MinMax clip that range to [-a, a] (a: the method's threshold).
   bool symmetric = true;
+  double percentile = 99.99;         ///< Clip::Percentile: of |x|, in (0, 100]
+  std::size_t histogram_bins = 2048;  ///< Clip::KL: bins of the |x| histogram
 };
 
 namespace detail {
@@ -69,8 +68,42 @@ inline void include(Range& r, float v) {
 
 inline void check_options(const char* function, const CalibrationOptions& o) {
   check_bits(function, "options.bits", o.bits);
-  if (o.method != Clip::MinMax)
-    fail(function, "options.method", static_cast<int>(o.method), ": unknown clipping method");
+  switch (o.method) {
+    case Clip::MinMax: case Clip::Percentile: case Clip::MSE: case Clip::KL:
+    case Clip::AciqLaplace: case Clip::AciqGauss: break;
+    default: fail(function, "options.method", static_cast<int>(o.method), ": unknown clipping method");
+  }
+  if (o.method == Clip::Percentile && !(o.percentile > 0.0 && o.percentile <= 100.0))
+    fail(function, "options.percentile", o.percentile, ": must be in (0, 100]");
+  if (o.method == Clip::KL && o.histogram_bins < (std::size_t{2} << (o.bits - 1)))
+    fail(function, "options.histogram_bins", o.histogram_bins, ": needs at least twice the ",
+         std::size_t{1} << (o.bits - 1), " positive levels of ", o.bits, " bits");
+}
+
+/// The clip threshold of n finite values (n > 0) by the options' method.
+inline double clip_threshold(const float* x, std::size_t n, const CalibrationOptions& o) {
+  const Moments m = moments(x, n);
+  switch (o.method) {
+    case Clip::MinMax: return m.max_abs;
+    case Clip::Percentile: return percentile_abs(x, n, o.percentile);
+    case Clip::MSE: return mse_threshold(x, n, m, o.bits);
+    case Clip::KL: return kl_threshold(x, n, m, o.bits, o.histogram_bins);
+    case Clip::AciqLaplace: return aciq_threshold(Prior::Laplace, m, o.bits);
+    case Clip::AciqGauss: return aciq_threshold(Prior::Gauss, m, o.bits);
+  }
+  return m.max_abs;
+}
+
+/// Params for n finite values: the observed range, clipped to the method's threshold.
+inline QuantParams calibrate_values(const float* x, std::size_t n, const CalibrationOptions& o) {
+  Range r;
+  for (std::size_t i = 0; i < n; ++i) include(r, x[i]);
+  if (o.method != Clip::MinMax) {
+    const auto a = static_cast<float>(clip_threshold(x, n, o));
+    r.lo = std::max(r.lo, -a);
+    r.hi = std::min(r.hi, a);
+  }
+  return params_for_range(r, o);
 }
 
 }  // namespace detail
@@ -82,9 +115,7 @@ inline QuantParams calibrate(const float* x, std::size_t n, const CalibrationOpt
   if (n == 0) detail::fail(fn, "n", 0, ": no data to calibrate on");
   if (x == nullptr) detail::fail(fn, "x", "null with n = ", n);
   detail::check_finite(fn, "x", x, n);
-  detail::Range r;
-  for (std::size_t i = 0; i < n; ++i) detail::include(r, x[i]);
-  return detail::params_for_range(r, options);
+  return detail::calibrate_values(x, n, options);
 }
 
 /// Symmetric signed per-tensor params of `bits` bits for n values.
@@ -99,10 +130,10 @@ inline QuantParams calibrate(MatrixView<const float> x, const CalibrationOptions
   detail::check_view(fn, "x", x);
   if (x.empty()) detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
   detail::check_finite(fn, "x", x);
-  detail::Range r;
-  for (std::size_t i = 0; i < x.rows(); ++i)
-    for (std::size_t c = 0; c < x.cols(); ++c) detail::include(r, x(i, c));
-  return detail::params_for_range(r, options);
+  std::vector<float> values;
+  values.reserve(x.rows() * x.cols());
+  for (std::size_t i = 0; i < x.rows(); ++i) values.insert(values.end(), x.row(i), x.row(i) + x.cols());
+  return detail::calibrate_values(values.data(), values.size(), options);
 }
 
 /// Per-channel (group_size = 0, or >= cols) or per-group params for a [rows x cols] matrix:
@@ -125,10 +156,8 @@ inline GroupedQuantParams calibrate_grouped(MatrixView<const float> x, std::size
   if (!options.symmetric) p.zero_points.resize(p.rows * groups);
   for (std::size_t r = 0; r < x.rows(); ++r)
     for (std::size_t g = 0; g < groups; ++g) {
-      detail::Range range;
-      const std::size_t c1 = std::min(x.cols(), (g + 1) * p.group_size);
-      for (std::size_t c = g * p.group_size; c < c1; ++c) detail::include(range, x(r, c));
-      const QuantParams q = detail::params_for_range(range, options);
+      const std::size_t c0 = g * p.group_size, c1 = std::min(x.cols(), c0 + p.group_size);
+      const QuantParams q = detail::calibrate_values(x.row(r) + c0, c1 - c0, options);
       p.scales[r * groups + g] = q.scale;
       if (!options.symmetric) p.zero_points[r * groups + g] = q.zero_point;
     }
