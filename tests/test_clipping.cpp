@@ -161,3 +161,145 @@ TEST(Clipping, BadInputIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace qgemm_test;
+
+// The seeds' W8A4 setting: 8-bit per-channel weights, 4-bit activations with Laplace-like
+// statistics. Calibrating the activations with ACIQ instead of min-max must at least halve the
+// layer's output error against fp32 (Eigen on the unquantized operands).
+TEST(ClippingEndToEnd, AciqHalvesTheW8A4LinearErrorOfMinMax) {
+  const std::size_t M = 64, N = 96, K = 512;
+  Rng rng(4);
+  std::exponential_distribution<float> e(1.0f);
+  std::bernoulli_distribution sign(0.5);
+  Matrix<float> X(M, K), W(N, K), Y(M, N);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t k = 0; k < K; ++k) X.at(m, k) = sign(rng) ? e(rng) : -e(rng);
+  fill_normal(rng, W, 0.0f, 0.05f);
+  const EigenRowMajor ref = eigen_view(X) * eigen_view(W).transpose();
+  const auto packed = qgemm::PackedWeights::quantize(W.cview());  // s8, per channel
+
+  auto output_mse = [&](qgemm::Clip method) {
+    qgemm::LinearOptions o;
+    o.activation_quant = qgemm::ActivationQuant::Static;
+    o.activation_params = qgemm::calibrate(X.cview(), {4, method, true});
+    qgemm::linear(X.cview(), packed, nullptr, Y.view(), o);
+    double s = 0;
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t n = 0; n < N; ++n) {
+        const double d = Y.at(m, n) - ref(m, n);
+        s += d * d;
+      }
+    return s / double(M * N);
+  };
+  const double minmax = output_mse(qgemm::Clip::MinMax);
+  const double aciq = output_mse(qgemm::Clip::AciqLaplace);
+  EXPECT_LE(2.0 * aciq, minmax) << "ACIQ " << aciq << " vs min-max " << minmax;
+  std::printf("W8A4 linear output MSE: min-max %.4g, ACIQ-Laplace %.4g (%.2fx lower)\n", minmax,
+              aciq, minmax / aciq);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace qgemm_test;
+
+TEST(BitAllocation, FollowsTheTwoThirdsRuleWithinTheBudget) {
+  // Clip values a factor 8 apart: bins should differ by 8^(2/3) = 4, i.e. 2 bits.
+  const std::vector<double> alphas = {1.0, 8.0, 1.0, 8.0};
+  const auto bits = qgemm::allocate_bits(alphas, 5.0);
+  EXPECT_EQ(bits, (std::vector<int>{4, 6, 4, 6}));
+  const auto even = qgemm::allocate_bits({2.0, 2.0, 2.0}, 4.0);
+  EXPECT_EQ(even, (std::vector<int>{4, 4, 4}));
+  EXPECT_THROW(qgemm::allocate_bits({}, 4.0), qgemm::Error);
+  EXPECT_THROW(qgemm::allocate_bits({1.0}, 9.0), qgemm::Error);
+  EXPECT_THROW(qgemm::allocate_bits({1.0, -1.0}, 4.0), qgemm::Error);
+  EXPECT_THROW(qgemm::allocate_bits({1.0}, 4.0, 1, 8), qgemm::Error);
+}
+
+// Channels of very different ranges: the same mean bit width spent ACIQ's way gives a lower
+// total quantization error than the same width on every channel.
+TEST(BitAllocation, BeatsUniformWidthsOnChannelsOfDifferentRanges) {
+  const std::size_t channels = 16, K = 8192;
+  std::vector<std::vector<float>> rows;
+  std::vector<double> alphas;
+  for (std::size_t c = 0; c < channels; ++c) {
+    Rng rng(100 + c);
+    std::exponential_distribution<double> e(1.0);
+    std::bernoulli_distribution sign(0.5);
+    const double b = 0.01 * std::pow(2.0, double(c) / 2.0);  // spreads from 0.01 to 1.8
+    std::vector<float> row(K);
+    for (auto& v : row) v = static_cast<float>(b * (sign(rng) ? e(rng) : -e(rng)));
+    rows.push_back(row);
+    alphas.push_back(qgemm::aciq_clip_ratio(qgemm::Prior::Laplace, 4) * b);
+  }
+  const auto bits = qgemm::allocate_bits(alphas, 4.0);
+  double mean = 0;
+  for (int b : bits) mean += b;
+  EXPECT_LE(mean / channels, 4.0);
+  auto total_mse = [&](const std::vector<int>& widths) {
+    double s = 0;
+    for (std::size_t c = 0; c < channels; ++c) {
+      const auto p = qgemm::calibrate(rows[c].data(), K, widths[c], qgemm::Clip::AciqLaplace);
+      s += qgemm::fake_quant_mse(rows[c].data(), K, p);
+    }
+    return s;
+  };
+  const double allocated = total_mse(bits), uniform = total_mse(std::vector<int>(channels, 4));
+  EXPECT_LE(allocated, 0.7 * uniform) << allocated << " vs " << uniform;
+  std::printf("bit allocation: total MSE %.4g vs uniform 4-bit %.4g (%.2fx lower)\n", allocated,
+              uniform, uniform / allocated);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace qgemm_test;
+
+// Weights whose quantization error is biased: most weights sit at 0.4 of a 4-bit step above a
+// grid point, so rounding always moves them the same way. With positive activations that bias
+// adds up over K; correcting each channel's mean (and spread) removes most of it.
+TEST(BiasCorrection, RemovesABiasedQuantizationError) {
+  const std::size_t M = 32, N = 24, K = 1024;
+  Rng rng(11);
+  std::uniform_real_distribution<float> jitter(-0.02f, 0.02f), pos(0.0f, 1.0f);
+  Matrix<float> W(N, K), X(M, K), Y0(M, N), Y1(M, N);
+  for (std::size_t n = 0; n < N; ++n) {
+    const float step = 0.1f * float(n + 1);  // max |w| = 7 steps: the 4-bit scale is `step`
+    for (std::size_t k = 0; k < K; ++k) W.at(n, k) = step * (float(k % 5) - 2.0f + 0.4f + jitter(rng));
+    W.at(n, 0) = 7.0f * step;
+  }
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t k = 0; k < K; ++k) X.at(m, k) = pos(rng);
+  const EigenRowMajor ref = eigen_view(X) * eigen_view(W).transpose();
+  const auto packed = qgemm::PackedWeights::quantize(W.cview(), {qgemm::WeightFormat::s4});
+  const auto corrected = qgemm::correct_weight_bias(W.cview(), packed);
+  ASSERT_EQ(corrected.shift.size(), N);
+
+  qgemm::LinearOptions o;
+  qgemm::linear(X.cview(), packed, nullptr, Y0.view(), o);
+  o.weight_shift = corrected.shift.data();
+  qgemm::linear(X.cview(), corrected.weights, nullptr, Y1.view(), o);
+  double e0 = 0, e1 = 0;
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t n = 0; n < N; ++n) {
+      e0 += std::pow(Y0.at(m, n) - ref(m, n), 2);
+      e1 += std::pow(Y1.at(m, n) - ref(m, n), 2);
+    }
+  EXPECT_LE(e1, 0.1 * e0) << "corrected " << e1 << " vs plain " << e0;
+  std::printf("bias correction: output MSE %.4g -> %.4g (%.1fx lower)\n", e0 / (M * N),
+              e1 / (M * N), e0 / e1);
+}
+
+TEST(BiasCorrection, RefusesMismatchedWeights) {
+  std::vector<float> w(12, 0.5f), v(8, 0.5f);
+  const auto packed = qgemm::PackedWeights::quantize({w.data(), 3, 4});
+  EXPECT_THROW(qgemm::correct_weight_bias({v.data(), 2, 4}, packed), qgemm::Error);
+  EXPECT_THROW(packed.with_scaled_channels({1.0f, 0.0f, 1.0f}), qgemm::Error);
+}
+
+}  // namespace

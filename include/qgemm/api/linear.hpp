@@ -7,10 +7,12 @@
 //   Y[m][n] = act(v[m][n] + bias[n])                                   (fp32 output), or
 //   Yq[m][n] = clamp(nearbyint(Y[m][n] / so) + zo, qmin, qmax)         (requantized output)
 //
-// S is exact in int32 (K bound, see max_exact_k); the scaling is fp32. Per channel the order is
+// S is exact in int32 (K bound, see max_exact_k); the scaling is fp32. With a weight bias
+// correction (LinearOptions::weight_shift) v[m][n] += shift[n] * sum_k xhat[m][k] before the bias. Per channel the order is
 // (sa * sw[n]) * S; per group the group terms are summed in order of g, then multiplied by sa.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -43,6 +45,11 @@ void check_linear(const char* fn, std::size_t x_rows, std::size_t x_cols, const 
   check_dims(fn, "Y.rows", out.rows(), "X.rows = M", x_rows);
   check_dims(fn, "Y.cols", out.cols(), "W.rows = N", W.rows());
   check_epilogue(fn, linear_epilogue(bias, o), W.rows());
+  if (o.weight_shift != nullptr)
+    for (std::size_t n = 0; n < W.rows(); ++n)
+      if (!std::isfinite(o.weight_shift[n]))
+        fail(fn, "options.weight_shift[" + std::to_string(n) + "]", o.weight_shift[n],
+             ": must be finite");
   if (output_params != nullptr) {
     check_params(fn, "output_params", *output_params);
     check_storage<Y>(fn, "output_params", output_params->bits, output_params->is_signed);
@@ -77,6 +84,19 @@ void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
     plan.bias.assign(stride, 0.0f);
     std::copy(bias, bias + N, plan.bias.begin());
     e.bias = plan.bias.data();
+  }
+  if (o.weight_shift != nullptr) {
+    // sum_k xhat[m][k] = sa * sum_k (q[m][k] - za), exact in int64 before the scaling.
+    plan.col_shift.assign(stride, 0.0f);
+    std::copy(o.weight_shift, o.weight_shift + N, plan.col_shift.begin());
+    plan.row_sum.resize(Xq.rows());
+    for (std::size_t m = 0; m < Xq.rows(); ++m) {
+      std::int64_t s = 0;
+      for (std::size_t k = 0; k < Xq.cols(); ++k) s += static_cast<std::int64_t>(Xq(m, k)) - xp.zero_point;
+      plan.row_sum[m] = xp.scale * static_cast<float>(s);
+    }
+    e.col_shift = plan.col_shift.data();
+    e.row_sum = plan.row_sum.data();
   }
   e.activation = o.activation;
   e.clamp_min = o.clamp_min;

@@ -31,6 +31,10 @@ struct LinearOptions {
   float clamp_min = -std::numeric_limits<float>::infinity();
   float clamp_max = std::numeric_limits<float>::infinity();
 
+  /// Weight bias correction (correct_weight_bias): null, or N floats c[n] adding
+  /// c[n] * sum_k xhat[m][k] to output (m, n), xhat the dequantized activations.
+  const float* weight_shift = nullptr;
+
   int threads = 0;
   Isa isa = Isa::automatic;
 };

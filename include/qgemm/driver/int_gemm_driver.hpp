@@ -50,7 +50,7 @@ inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std:
 struct EpiloguePlan {
   kernels::EpilogueArgs args;
   std::vector<std::int32_t> col_corr, row_corr;
-  std::vector<float> col_scale, bias;
+  std::vector<float> col_scale, bias, col_shift, row_sum;
   bool grouped = false;  ///< one int32 tile per group of K, scaled in fp32
 };
 

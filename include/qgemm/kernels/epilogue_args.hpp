@@ -19,6 +19,7 @@ enum class OutputKind { Int32, Float, S8, U8 };
 ///   Int32:     out = S
 ///   per channel (groups == 1):  v = col_scale[n] * float(S)
 ///   per group:                  acc = sum_g col_scale[g][n] * float(S_g);  v = a_scale * acc
+///   weight bias correction:     v += row_sum[m] * col_shift[n]   (when col_shift is set)
 ///   Float / S8 / U8:  y = act(v + bias[n]);  Float stores y, S8/U8 store
 ///                     clamp(nearbyint(min(max(y * out_inv_scale, out_lo), out_hi))) + out_zp
 struct EpilogueArgs {
@@ -30,7 +31,9 @@ struct EpilogueArgs {
   const std::int32_t* row_corr = nullptr;  ///< [M], or null
   const float* col_scale = nullptr;        ///< [groups][stride]
   float a_scale = 1.0f;
-  const float* bias = nullptr;  ///< [stride], or null
+  const float* bias = nullptr;       ///< [stride], or null
+  const float* col_shift = nullptr;  ///< [stride] per-channel weight shift, or null
+  const float* row_sum = nullptr;    ///< [M] sum_k of dequantized activations (with col_shift)
   Activation activation = Activation::None;
   float clamp_min = 0.0f, clamp_max = 0.0f;
   float out_inv_scale = 1.0f, out_lo = 0.0f, out_hi = 0.0f;

@@ -28,6 +28,8 @@ struct Epilogue {
   QGEMM_EPILOGUE_TARGET static void write_output(const EpilogueArgs& e, typename Ops::vf v,
                                                  std::size_t m, std::size_t n,
                                                  typename Ops::mask valid) {
+    if (e.col_shift != nullptr)
+      v = Ops::add_f(v, Ops::mul_f(Ops::set1_f(e.row_sum[m]), Ops::load_f(e.col_shift + n)));
     if (e.bias != nullptr) v = Ops::add_f(v, Ops::load_f(e.bias + n));
     if (e.activation == Activation::ReLU) v = Ops::max_f(v, Ops::set1_f(0.0f));
     if (e.activation == Activation::Clamp)

@@ -126,6 +126,23 @@ class PackedWeights {
     return static_cast<int>(pack::s4_nibble(k) ? byte >> 4 : byte & 0xFu) - 8;
   }
 
+  /// A copy whose channel n has every scale multiplied by factors[n] (finite, > 0): the same
+  /// integers, dequantized to factors[n] times the values.
+  PackedWeights with_scaled_channels(const std::vector<float>& factors) const {
+    constexpr const char* fn = "qgemm::PackedWeights::with_scaled_channels";
+    if (factors.size() != rows())
+      detail::fail(fn, "factors.size()", factors.size(), ": must equal rows() = ", rows());
+    PackedWeights out = *this;
+    const std::size_t groups = params_.groups_per_row();
+    for (std::size_t n = 0; n < rows(); ++n) {
+      if (!(factors[n] > 0.0f) || !std::isfinite(factors[n]))
+        detail::fail(fn, "factors[" + std::to_string(n) + "]", factors[n], ": must be finite and > 0");
+      for (std::size_t g = 0; g < groups; ++g) out.params_.scales[n * groups + g] *= factors[n];
+    }
+    detail::check_params(fn, "scaled params", out.params_);
+    return out;
+  }
+
   /// Writes the integer weights as int8 into `out` [N x K].
   void unpack(MatrixView<std::int8_t> out) const {
     constexpr const char* fn = "qgemm::PackedWeights::unpack";
