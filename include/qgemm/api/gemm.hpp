@@ -88,21 +88,12 @@ void gemm_raw(MatrixView<const TA> A, std::int32_t za, MatrixView<const TB> B, s
   (void)resolve_isa(options.isa, fn);
   // sum_k (a - za)(b - zb) = sum_k (a - za) b  -  zb * sum_k (a - za)
   std::vector<std::int32_t> correction;
-  if (zb != 0) {
-    correction.resize(A.rows());
-    for (std::size_t m = 0; m < A.rows(); ++m) {
-      std::int64_t s = 0;
-      for (std::size_t k = 0; k < A.cols(); ++k) s += static_cast<std::int64_t>(A(m, k)) - za;
-      correction[m] = wrap_mul(s, zb);
-    }
-  }
+  if (zb != 0)
+    for (const std::int64_t s : activation_row_sums(A, za)) correction.push_back(wrap_mul(s, zb));
   const PackedWeights W = PackedWeights::pack_unscaled(fn, B);
   gemm_packed(fn, A, za, W, C, options, std::move(correction));
 }
 
-}  // namespace detail
-
-namespace detail {
 inline void gemm_f32_packed(const char* fn, MatrixView<const float> A, const PackedFloatWeights& W,
                             MatrixView<float> C, const GemmOptions& options,
                             const Epilogue& epilogue) {
@@ -112,9 +103,10 @@ inline void gemm_f32_packed(const char* fn, MatrixView<const float> A, const Pac
   check_epilogue(fn, epilogue, W.rows());
   const int threads = thread_count(fn, options.threads);
   const Isa isa = resolve_isa(options.isa, fn);
-  const F32EpiloguePlan plan = plan_f32_epilogue(W, epilogue, C);
+  const EpiloguePlan plan = plan_f32_epilogue(W, epilogue, C);
   dispatch(isa, [&](auto tag) { run_f32_gemm<decltype(tag)::value>(A, W, plan.args, threads); });
 }
+
 }  // namespace detail
 
 /// fp32:  C[m][n] = act( sum_k A[m][k] * B[n][k] + bias[n] ), the epilogue optional.

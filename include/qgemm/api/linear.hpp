@@ -80,27 +80,16 @@ void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
           grouped ? wp.scales[n * groups + g] : xp.scale * wp.scales[n];
   e.col_scale = plan.col_scale.data();
   e.a_scale = xp.scale;
-  if (bias != nullptr) {
-    plan.bias.assign(stride, 0.0f);
-    std::copy(bias, bias + N, plan.bias.begin());
-    e.bias = plan.bias.data();
-  }
+  plan.set_output_stage(bias, N, linear_epilogue(nullptr, o));
   if (o.weight_shift != nullptr) {
     // sum_k xhat[m][k] = sa * sum_k (q[m][k] - za), exact in int64 before the scaling.
     plan.col_shift.assign(stride, 0.0f);
     std::copy(o.weight_shift, o.weight_shift + N, plan.col_shift.begin());
-    plan.row_sum.resize(Xq.rows());
-    for (std::size_t m = 0; m < Xq.rows(); ++m) {
-      std::int64_t s = 0;
-      for (std::size_t k = 0; k < Xq.cols(); ++k) s += static_cast<std::int64_t>(Xq(m, k)) - xp.zero_point;
-      plan.row_sum[m] = xp.scale * static_cast<float>(s);
-    }
+    for (const std::int64_t s : activation_row_sums(Xq, xp.zero_point))
+      plan.row_sum.push_back(xp.scale * static_cast<float>(s));
     e.col_shift = plan.col_shift.data();
     e.row_sum = plan.row_sum.data();
   }
-  e.activation = o.activation;
-  e.clamp_min = o.clamp_min;
-  e.clamp_max = o.clamp_max;
   e.out = out.data();
   e.ldo = out.ld();
   if constexpr (std::is_same_v<Y, float>) {

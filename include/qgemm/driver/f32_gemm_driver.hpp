@@ -11,6 +11,7 @@
 #include "../pack/packed_float_weights.hpp"
 #include "blocking.hpp"
 #include "dispatch.hpp"
+#include "epilogue_plan.hpp"
 #include "gemm_loop.hpp"
 #include "pack_activations.hpp"
 #include "parallel.hpp"
@@ -19,27 +20,14 @@ namespace qgemm {
 namespace detail {
 
 /// The epilogue of an fp32 product: bias padded to whole blocks, activation, fp32 out.
-struct F32EpiloguePlan {
-  kernels::EpilogueArgs args;
-  std::vector<float> bias;
-};
-
-inline F32EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogue& epilogue,
-                                         MatrixView<float> C) {
-  F32EpiloguePlan plan;
-  kernels::EpilogueArgs& e = plan.args;
-  e.kind = kernels::OutputKind::Float;
-  e.out = C.data();
-  e.ldo = C.ld();
-  e.stride = W.padded_rows();
-  if (epilogue.bias != nullptr) {
-    plan.bias.assign(e.stride, 0.0f);
-    std::copy(epilogue.bias, epilogue.bias + W.rows(), plan.bias.begin());
-    e.bias = plan.bias.data();
-  }
-  e.activation = epilogue.activation;
-  e.clamp_min = epilogue.clamp_min;
-  e.clamp_max = epilogue.clamp_max;
+inline EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogue& epilogue,
+                                      MatrixView<float> C) {
+  EpiloguePlan plan;
+  plan.args.kind = kernels::OutputKind::Float;
+  plan.args.out = C.data();
+  plan.args.ldo = C.ld();
+  plan.args.stride = W.padded_rows();
+  plan.set_output_stage(epilogue.bias, W.rows(), epilogue);
   return plan;
 }
 

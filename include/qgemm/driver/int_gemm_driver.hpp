@@ -14,6 +14,7 @@
 #include "../pack/panel_layout.hpp"
 #include "blocking.hpp"
 #include "dispatch.hpp"
+#include "epilogue_plan.hpp"
 #include "gemm_loop.hpp"
 #include "pack_activations.hpp"
 #include "parallel.hpp"
@@ -45,14 +46,6 @@ inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std:
   unpack_s4_blocks(W, b0, b1, buffer.data());
   return buffer.data();
 }
-
-/// The epilogue's vectors for one call, owned here and pointed to by `args`.
-struct EpiloguePlan {
-  kernels::EpilogueArgs args;
-  std::vector<std::int32_t> col_corr, row_corr;
-  std::vector<float> col_scale, bias, col_shift, row_sum;
-  bool grouped = false;  ///< one int32 tile per group of K, scaled in fp32
-};
 
 inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(a) *

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
+
+#include "../matrix_view.hpp"
 
 namespace qgemm {
 namespace detail {
@@ -60,6 +63,16 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
       }
     }
   }
+}
+
+/// sum_k (A[m][k] - za) for every row, exact in int64: the zero-point correction of raw integer
+/// weights and the weight bias correction both need it.
+template <class TA>
+std::vector<std::int64_t> activation_row_sums(MatrixView<const TA> A, std::int32_t za) {
+  std::vector<std::int64_t> sums(A.rows(), 0);
+  for (std::size_t m = 0; m < A.rows(); ++m)
+    for (std::size_t k = 0; k < A.cols(); ++k) sums[m] += static_cast<std::int64_t>(A(m, k)) - za;
+  return sums;
 }
 
 }  // namespace detail

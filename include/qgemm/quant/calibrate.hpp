@@ -39,24 +39,14 @@ struct Range {
 /// Params covering [lo, hi] (lo <= 0 <= hi). A zero-width range (all zeros) gets scale 1, and
 /// scales below the smallest normal float are raised to it, so nothing ever divides by zero.
 inline QuantParams params_for_range(Range r, const CalibrationOptions& o) {
-  QuantParams p;
-  p.bits = o.bits;
-  p.is_signed = o.symmetric;
-  const float min_scale = std::numeric_limits<float>::min();
-  if (o.symmetric) {
-    const float a = std::max(-r.lo, r.hi);
-    p.scale = a > 0.0f ? std::max(a / static_cast<float>(p.qmax()), min_scale) : 1.0f;
-    p.zero_point = 0;
-  } else {
-    const double width = static_cast<double>(r.hi) - static_cast<double>(r.lo);
-    if (width > 0.0) {
-      p.scale = std::max(static_cast<float>(width / static_cast<double>(p.qmax())), min_scale);
-      const double z = std::nearbyint(-static_cast<double>(r.lo) / p.scale);
-      p.zero_point = static_cast<std::int32_t>(std::clamp(z, 0.0, static_cast<double>(p.qmax())));
-    } else {
-      p.scale = 1.0f;
-      p.zero_point = 0;
-    }
+  if (o.symmetric) return symmetric_params(std::max(-r.lo, r.hi), o.bits);
+  QuantParams p{1.0f, 0, o.bits, false};  // a zero-width range keeps scale 1, zero point 0
+  const double width = static_cast<double>(r.hi) - static_cast<double>(r.lo);
+  if (width > 0.0) {
+    p.scale = std::max(static_cast<float>(width / static_cast<double>(p.qmax())),
+                       std::numeric_limits<float>::min());
+    const double z = std::nearbyint(-static_cast<double>(r.lo) / p.scale);
+    p.zero_point = static_cast<std::int32_t>(std::clamp(z, 0.0, static_cast<double>(p.qmax())));
   }
   return p;
 }

@@ -62,11 +62,14 @@ inline double aciq_clip_ratio(Prior prior, int bits) {
   return (lo + hi) / 2.0;
 }
 
-/// Symmetric signed params of `bits` bits clipping at `alpha` (scale = alpha / (2^(bits-1) - 1)).
+/// Symmetric signed params of `bits` bits clipping at `alpha` (scale = alpha / (2^(bits-1) - 1),
+/// in float). alpha = 0 gets scale 1 and tiny scales are raised to the smallest normal float, so
+/// nothing ever divides by zero. calibrate() uses exactly this rule.
 inline QuantParams symmetric_params(double alpha, int bits) {
   QuantParams p{1.0f, 0, bits, true};
-  if (alpha > 0.0)
-    p.scale = std::max(static_cast<float>(alpha / p.qmax()), std::numeric_limits<float>::min());
+  const auto a = static_cast<float>(alpha);
+  if (a > 0.0f)
+    p.scale = std::max(a / static_cast<float>(p.qmax()), std::numeric_limits<float>::min());
   return p;
 }
 
