@@ -45,8 +45,8 @@ class OnednnMatmul : public Runner {
   }
   std::string description() const override { return "oneDNN " + impl_; }
   void run() override {
-    matmul_.execute(stream_, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_},
-                              {DNNL_ARG_DST, dst_}});
+    matmul_.execute(stream_,
+                    {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}});
     stream_.wait();
   }
 
@@ -76,7 +76,8 @@ class OnednnMatmul : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_onednn_runner(const std::string& dtype, const Problem& p, int threads) {
+std::unique_ptr<Runner> make_onednn_runner(const std::string& dtype, const Problem& p,
+                                           int threads) {
 #if defined(_OPENMP)
   omp_set_num_threads(threads);
 #else
@@ -88,7 +89,9 @@ std::unique_ptr<Runner> make_onednn_runner(const std::string& dtype, const Probl
   if (dtype == "s8s8") return std::make_unique<OnednnMatmul>(p, dt::s8, dt::s8, dt::s32);
   return nullptr;  // oneDNN 2.x has no int4 matmul
 }
-bool onednn_built() { return true; }
+bool onednn_built() {
+  return true;
+}
 std::string onednn_version() {
   const dnnl_version_t* v = dnnl_version();
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
@@ -96,9 +99,15 @@ std::string onednn_version() {
 
 #else
 
-std::unique_ptr<Runner> make_onednn_runner(const std::string&, const Problem&, int) { return nullptr; }
-bool onednn_built() { return false; }
-std::string onednn_version() { return "not built"; }
+std::unique_ptr<Runner> make_onednn_runner(const std::string&, const Problem&, int) {
+  return nullptr;
+}
+bool onednn_built() {
+  return false;
+}
+std::string onednn_version() {
+  return "not built";
+}
 
 #endif
 

@@ -10,13 +10,54 @@ namespace qgemm_bench {
 // The loops are written in assembly: 24 independent accumulators (zmm8-31) updated from two
 // zeroed sources, so the figure is the instruction's throughput and nothing else, whatever the
 // compiler would do with the register pressure.
-#define QGEMM_PEAK_LOOP(insn, n)                                                   \
-  __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t" "vpxord %%zmm1, %%zmm1, %%zmm1\n\t" "vpxord %%zmm8, %%zmm8, %%zmm8\n\t" "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" "vpxord %%zmm10, %%zmm10, %%zmm10\n\t" "vpxord %%zmm11, %%zmm11, %%zmm11\n\t" "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t" "vpxord %%zmm14, %%zmm14, %%zmm14\n\t" "vpxord %%zmm15, %%zmm15, %%zmm15\n\t" "vpxord %%zmm16, %%zmm16, %%zmm16\n\t" "vpxord %%zmm17, %%zmm17, %%zmm17\n\t" "vpxord %%zmm18, %%zmm18, %%zmm18\n\t" "vpxord %%zmm19, %%zmm19, %%zmm19\n\t" "vpxord %%zmm20, %%zmm20, %%zmm20\n\t" "vpxord %%zmm21, %%zmm21, %%zmm21\n\t" "vpxord %%zmm22, %%zmm22, %%zmm22\n\t" "vpxord %%zmm23, %%zmm23, %%zmm23\n\t" "vpxord %%zmm24, %%zmm24, %%zmm24\n\t" "vpxord %%zmm25, %%zmm25, %%zmm25\n\t" "vpxord %%zmm26, %%zmm26, %%zmm26\n\t" "vpxord %%zmm27, %%zmm27, %%zmm27\n\t" "vpxord %%zmm28, %%zmm28, %%zmm28\n\t" "vpxord %%zmm29, %%zmm29, %%zmm29\n\t" "vpxord %%zmm30, %%zmm30, %%zmm30\n\t" "vpxord %%zmm31, %%zmm31, %%zmm31\n\t" \
-                   "1:\n\t" #insn " %%zmm0, %%zmm1, %%zmm8\n\t" #insn " %%zmm0, %%zmm1, %%zmm9\n\t" #insn " %%zmm0, %%zmm1, %%zmm10\n\t" #insn " %%zmm0, %%zmm1, %%zmm11\n\t" #insn " %%zmm0, %%zmm1, %%zmm12\n\t" #insn " %%zmm0, %%zmm1, %%zmm13\n\t" #insn " %%zmm0, %%zmm1, %%zmm14\n\t" #insn " %%zmm0, %%zmm1, %%zmm15\n\t" #insn " %%zmm0, %%zmm1, %%zmm16\n\t" #insn " %%zmm0, %%zmm1, %%zmm17\n\t" #insn " %%zmm0, %%zmm1, %%zmm18\n\t" #insn " %%zmm0, %%zmm1, %%zmm19\n\t" #insn " %%zmm0, %%zmm1, %%zmm20\n\t" #insn " %%zmm0, %%zmm1, %%zmm21\n\t" #insn " %%zmm0, %%zmm1, %%zmm22\n\t" #insn " %%zmm0, %%zmm1, %%zmm23\n\t" #insn " %%zmm0, %%zmm1, %%zmm24\n\t" #insn " %%zmm0, %%zmm1, %%zmm25\n\t" #insn " %%zmm0, %%zmm1, %%zmm26\n\t" #insn " %%zmm0, %%zmm1, %%zmm27\n\t" #insn " %%zmm0, %%zmm1, %%zmm28\n\t" #insn " %%zmm0, %%zmm1, %%zmm29\n\t" #insn " %%zmm0, %%zmm1, %%zmm30\n\t" #insn " %%zmm0, %%zmm1, %%zmm31\n\t" \
-                   "dec %0\n\t" "jnz 1b\n\t"                                    \
-                   : "+r"(n)                                                      \
-                   :                                                              \
-                   : "zmm0", "zmm1", "zmm8", "zmm9", "zmm10", "zmm11", "zmm12", "zmm13", "zmm14", "zmm15", "zmm16", "zmm17", "zmm18", "zmm19", "zmm20", "zmm21", "zmm22", "zmm23", "zmm24", "zmm25", "zmm26", "zmm27", "zmm28", "zmm29", "zmm30", "zmm31", "cc")
+#define QGEMM_PEAK_LOOP(insn, n)                                                                  \
+  __asm__ volatile(                                                                               \
+      "vpxord %%zmm0, %%zmm0, %%zmm0\n\t"                                                         \
+      "vpxord %%zmm1, %%zmm1, %%zmm1\n\t"                                                         \
+      "vpxord %%zmm8, %%zmm8, %%zmm8\n\t"                                                         \
+      "vpxord %%zmm9, %%zmm9, %%zmm9\n\t"                                                         \
+      "vpxord %%zmm10, %%zmm10, %%zmm10\n\t"                                                      \
+      "vpxord %%zmm11, %%zmm11, %%zmm11\n\t"                                                      \
+      "vpxord %%zmm12, %%zmm12, %%zmm12\n\t"                                                      \
+      "vpxord %%zmm13, %%zmm13, %%zmm13\n\t"                                                      \
+      "vpxord %%zmm14, %%zmm14, %%zmm14\n\t"                                                      \
+      "vpxord %%zmm15, %%zmm15, %%zmm15\n\t"                                                      \
+      "vpxord %%zmm16, %%zmm16, %%zmm16\n\t"                                                      \
+      "vpxord %%zmm17, %%zmm17, %%zmm17\n\t"                                                      \
+      "vpxord %%zmm18, %%zmm18, %%zmm18\n\t"                                                      \
+      "vpxord %%zmm19, %%zmm19, %%zmm19\n\t"                                                      \
+      "vpxord %%zmm20, %%zmm20, %%zmm20\n\t"                                                      \
+      "vpxord %%zmm21, %%zmm21, %%zmm21\n\t"                                                      \
+      "vpxord %%zmm22, %%zmm22, %%zmm22\n\t"                                                      \
+      "vpxord %%zmm23, %%zmm23, %%zmm23\n\t"                                                      \
+      "vpxord %%zmm24, %%zmm24, %%zmm24\n\t"                                                      \
+      "vpxord %%zmm25, %%zmm25, %%zmm25\n\t"                                                      \
+      "vpxord %%zmm26, %%zmm26, %%zmm26\n\t"                                                      \
+      "vpxord %%zmm27, %%zmm27, %%zmm27\n\t"                                                      \
+      "vpxord %%zmm28, %%zmm28, %%zmm28\n\t"                                                      \
+      "vpxord %%zmm29, %%zmm29, %%zmm29\n\t"                                                      \
+      "vpxord %%zmm30, %%zmm30, %%zmm30\n\t"                                                      \
+      "vpxord %%zmm31, %%zmm31, %%zmm31\n\t"                                                      \
+      "1:\n\t" #insn " %%zmm0, %%zmm1, %%zmm8\n\t" #insn " %%zmm0, %%zmm1, %%zmm9\n\t" #insn      \
+      " %%zmm0, %%zmm1, %%zmm10\n\t" #insn " %%zmm0, %%zmm1, %%zmm11\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm12\n\t" #insn " %%zmm0, %%zmm1, %%zmm13\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm14\n\t" #insn " %%zmm0, %%zmm1, %%zmm15\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm16\n\t" #insn " %%zmm0, %%zmm1, %%zmm17\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm18\n\t" #insn " %%zmm0, %%zmm1, %%zmm19\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm20\n\t" #insn " %%zmm0, %%zmm1, %%zmm21\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm22\n\t" #insn " %%zmm0, %%zmm1, %%zmm23\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm24\n\t" #insn " %%zmm0, %%zmm1, %%zmm25\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm26\n\t" #insn " %%zmm0, %%zmm1, %%zmm27\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm28\n\t" #insn " %%zmm0, %%zmm1, %%zmm29\n\t" #insn                   \
+      " %%zmm0, %%zmm1, %%zmm30\n\t" #insn                                                        \
+      " %%zmm0, %%zmm1, %%zmm31\n\t"                                                              \
+      "dec %0\n\t"                                                                                \
+      "jnz 1b\n\t"                                                                                \
+      : "+r"(n)                                                                                   \
+      :                                                                                           \
+      : "zmm0", "zmm1", "zmm8", "zmm9", "zmm10", "zmm11", "zmm12", "zmm13", "zmm14", "zmm15",     \
+        "zmm16", "zmm17", "zmm18", "zmm19", "zmm20", "zmm21", "zmm22", "zmm23", "zmm24", "zmm25", \
+        "zmm26", "zmm27", "zmm28", "zmm29", "zmm30", "zmm31", "cc")
 
 QGEMM_TARGET_AVX512_VNNI static std::uint64_t vnni_loop(std::size_t iterations) {
   std::size_t n = iterations;
@@ -50,7 +91,9 @@ std::uint64_t peak_fma512(std::size_t iterations) {
   return 0;
 }
 
-bool peak_avx512_vnni_supported() { return qgemm::isa_supported_by_cpu(qgemm::Isa::avx512_vnni); }
+bool peak_avx512_vnni_supported() {
+  return qgemm::isa_supported_by_cpu(qgemm::Isa::avx512_vnni);
+}
 
 std::uint64_t read_buffer(const std::uint64_t* data, std::size_t words) {
   std::uint64_t s[8] = {};

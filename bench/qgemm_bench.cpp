@@ -71,7 +71,8 @@ Problem parse_shape(const std::string& text) {
   } catch (const std::exception&) {
     throw std::invalid_argument("shape '" + text + "' is not MxNxK");
   }
-  if (p.M == 0 || p.N == 0 || p.K == 0) throw std::invalid_argument("shape '" + text + "' is empty");
+  if (p.M == 0 || p.N == 0 || p.K == 0)
+    throw std::invalid_argument("shape '" + text + "' is empty");
   return p;
 }
 
@@ -118,7 +119,8 @@ Config parse_args(int& argc, char** argv) {
 /// Random activations over the full range of TA, and weights ~ N(0, 1) packed as `format`.
 template <class TA>
 std::vector<TA> random_activations(std::mt19937& rng, std::size_t n) {
-  std::uniform_int_distribution<int> d(std::is_signed_v<TA> ? -128 : 0, std::is_signed_v<TA> ? 127 : 255);
+  std::uniform_int_distribution<int> d(std::is_signed_v<TA> ? -128 : 0,
+                                       std::is_signed_v<TA> ? 127 : 255);
   std::vector<TA> v(n);
   for (auto& x : v) x = static_cast<TA>(d(rng));
   return v;
@@ -241,7 +243,8 @@ bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
   if (impl == "qgemm") return true;
   if (impl == "qgemmfused") return dtype != "f32";
   if (impl == "eigen") return dtype == "f32";
-  if (impl == "onednn") return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");
+  if (impl == "onednn")
+    return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");
   return false;
 }
 
@@ -341,10 +344,10 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     const char* impl;
     const char* dtype;
   };
-  const Column cols[] = {{"eigen f32", "eigen", "f32"},   {"qgemm f32", "qgemm", "f32"},
-                         {"qgemm u8s8", "qgemm", "u8s8"}, {"qgemm s8s8", "qgemm", "s8s8"},
-                         {"qgemm u8s4", "qgemm", "u8s4"}, {"qgemm s8s4", "qgemm", "s8s4"},
-                         {"onednn f32", "onednn", "f32"}, {"onednn u8s8", "onednn", "u8s8"},
+  const Column cols[] = {{"eigen f32", "eigen", "f32"},    {"qgemm f32", "qgemm", "f32"},
+                         {"qgemm u8s8", "qgemm", "u8s8"},  {"qgemm s8s8", "qgemm", "s8s8"},
+                         {"qgemm u8s4", "qgemm", "u8s4"},  {"qgemm s8s4", "qgemm", "s8s4"},
+                         {"onednn f32", "onednn", "f32"},  {"onednn u8s8", "onednn", "u8s8"},
                          {"onednn s8s8", "onednn", "s8s8"}};
   std::printf("%-18s", "M x N x K");
   for (const Column& col : cols) std::printf(" %12s", col.title);
@@ -353,8 +356,10 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     std::printf("%-18s", shape_text(p).c_str());
     for (const Column& col : cols) {
       const double g = rep.gops(bench_name(col.impl, col.dtype, p));
-      if (g > 0) std::printf(" %12.1f", g);
-      else std::printf(" %12s", "-");
+      if (g > 0)
+        std::printf(" %12.1f", g);
+      else
+        std::printf(" %12s", "-");
     }
     std::printf("\n");
   }
@@ -368,14 +373,19 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     const double eigen = rep.gops(bench_name("eigen", "f32", p));
     const double own = rep.gops(bench_name("qgemm", "f32", p));
     std::printf("%-18s", shape_text(p).c_str());
-    if (own > 0 && eigen > 0) std::printf(" %12.2fx", own / eigen);
-    else std::printf(" %13s", "-");
+    if (own > 0 && eigen > 0)
+      std::printf(" %12.2fx", own / eigen);
+    else
+      std::printf(" %13s", "-");
     for (const char* d : int_dtypes) {
       const double g = rep.gops(bench_name("qgemm", d, p));
       char text[32] = "-";
-      if (g > 0 && eigen > 0 && own > 0) std::snprintf(text, sizeof text, "%.2fx (%.2fx)", g / eigen, g / own);
-      else if (g > 0 && eigen > 0) std::snprintf(text, sizeof text, "%.2fx", g / eigen);
-      else if (g > 0 && own > 0) std::snprintf(text, sizeof text, "(%.2fx)", g / own);
+      if (g > 0 && eigen > 0 && own > 0)
+        std::snprintf(text, sizeof text, "%.2fx (%.2fx)", g / eigen, g / own);
+      else if (g > 0 && eigen > 0)
+        std::snprintf(text, sizeof text, "%.2fx", g / eigen);
+      else if (g > 0 && own > 0)
+        std::snprintf(text, sizeof text, "(%.2fx)", g / own);
       std::printf(" %15s", text);
     }
     std::printf("\n");
@@ -383,8 +393,10 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
   const double vnni = rep.gops("peak/vnni512"), fma = rep.gops("peak/fma512");
   const double bw = rep.gops("peak/read_bw/" + std::to_string(c.read_bw_mib) + "MiB");
   if (vnni > 0 || fma > 0 || bw > 0) {
-    std::printf("yardsticks (same run): vpdpbusd zmm %.1f GOP/s, FMA zmm %.1f GFLOP/s, read %zu MiB %.1f GB/s\n",
-                vnni, fma, c.read_bw_mib, bw);
+    std::printf(
+        "yardsticks (same run): vpdpbusd zmm %.1f GOP/s, FMA zmm %.1f GFLOP/s, read %zu MiB %.1f "
+        "GB/s\n",
+        vnni, fma, c.read_bw_mib, bw);
     std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %vnni", "s8s8 %vnni", "f32 %fma",
                 "s8 weights GB/s");
     for (const Problem& p : c.shapes) {
@@ -400,7 +412,8 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     }
   }
   for (const std::string& label : rep.labels()) std::printf("peer kernel: %s\n", label.c_str());
-  std::printf("(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
+  std::printf(
+      "(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
 }
 
 }  // namespace
@@ -422,15 +435,18 @@ int main(int argc, char** argv) {
     for (const std::string& impl : config.impls)
       for (const std::string& dtype : config.dtypes) {
         if (!impl_has_dtype(impl, dtype)) continue;
-        benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark, impl,
-                                     dtype, p, &config)
+        benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark, impl, dtype,
+                                     p, &config)
             ->Unit(benchmark::kMillisecond);
       }
   if (config.peaks) {
-    benchmark::RegisterBenchmark("peak/vnni512", peak_instruction, &peak_vnni512)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("peak/fma512", peak_instruction, &peak_fma512)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("peak/read_bw/" + std::to_string(config.read_bw_mib) + "MiB").c_str(),
-                                 peak_read_bandwidth, config.read_bw_mib << 20)
+    benchmark::RegisterBenchmark("peak/vnni512", peak_instruction, &peak_vnni512)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("peak/fma512", peak_instruction, &peak_fma512)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(
+        ("peak/read_bw/" + std::to_string(config.read_bw_mib) + "MiB").c_str(), peak_read_bandwidth,
+        config.read_bw_mib << 20)
         ->Unit(benchmark::kMillisecond);
   }
   SummaryReporter reporter;

@@ -26,10 +26,12 @@ struct Args {
   bool plot = true;
 };
 
-const std::pair<qgemm::Clip, const char*> kMethods[] = {
-    {qgemm::Clip::MinMax, "minmax"}, {qgemm::Clip::Percentile, "percentile"},
-    {qgemm::Clip::MSE, "mse"},       {qgemm::Clip::KL, "kl"},
-    {qgemm::Clip::AciqLaplace, "aciq_laplace"}, {qgemm::Clip::AciqGauss, "aciq_gauss"}};
+const std::pair<qgemm::Clip, const char*> kMethods[] = {{qgemm::Clip::MinMax, "minmax"},
+                                                        {qgemm::Clip::Percentile, "percentile"},
+                                                        {qgemm::Clip::MSE, "mse"},
+                                                        {qgemm::Clip::KL, "kl"},
+                                                        {qgemm::Clip::AciqLaplace, "aciq_laplace"},
+                                                        {qgemm::Clip::AciqGauss, "aciq_gauss"}};
 
 /// float32 data from a .npy file (little-endian '<f4', C order) or a raw float32 file.
 std::vector<float> load(const std::string& path) {
@@ -41,7 +43,8 @@ std::vector<float> load(const std::string& path) {
     const auto header_len = static_cast<std::size_t>(static_cast<unsigned char>(bytes[8])) |
                             static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8;
     const std::string header = bytes.substr(10, header_len);
-    if (header.find("'<f4'") == std::string::npos || header.find("'fortran_order': True") != std::string::npos)
+    if (header.find("'<f4'") == std::string::npos ||
+        header.find("'fortran_order': True") != std::string::npos)
       throw std::runtime_error(path + ": only little-endian float32 C-order .npy files are read");
     offset = 10 + header_len;
   }
@@ -72,16 +75,22 @@ Args parse(int argc, char** argv) {
       const std::string f = std::string(flag) + "=";
       return s.rfind(f, 0) == 0 ? argv[i] + f.size() : nullptr;
     };
-    if (const char* v = value("--dist")) a.dist = v;
-    else if (const char* v = value("--n")) a.n = std::stoul(v);
-    else if (const char* v = value("--input")) a.input = v;
-    else if (const char* v = value("--out")) a.out = v;
+    if (const char* v = value("--dist"))
+      a.dist = v;
+    else if (const char* v = value("--n"))
+      a.n = std::stoul(v);
+    else if (const char* v = value("--input"))
+      a.input = v;
+    else if (const char* v = value("--out"))
+      a.out = v;
     else if (const char* v = value("--bits")) {
       a.bits.clear();
       std::stringstream ss(v);
       for (std::string b; std::getline(ss, b, ',');) a.bits.push_back(std::stoi(b));
-    } else if (s == "--no-plot") a.plot = false;
-    else throw std::invalid_argument("unknown argument " + s + " (see the comment at the top)");
+    } else if (s == "--no-plot")
+      a.plot = false;
+    else
+      throw std::invalid_argument("unknown argument " + s + " (see the comment at the top)");
   }
   return a;
 }
@@ -91,7 +100,8 @@ Args parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const Args a = parse(argc, argv);
   const std::vector<float> x = a.input.empty() ? generate(a) : load(a.input);
-  std::printf("tensor: %s, %zu values\n", a.input.empty() ? a.dist.c_str() : a.input.c_str(), x.size());
+  std::printf("tensor: %s, %zu values\n", a.input.empty() ? a.dist.c_str() : a.input.c_str(),
+              x.size());
   std::ofstream methods(a.out + "_methods.csv"), sweep(a.out + "_sweep.csv");
   methods << "bits,method,alpha,mse\n";
   sweep << "bits,alpha,mse\n";
@@ -110,7 +120,8 @@ int main(int argc, char** argv) try {
     for (int i = 1; i <= 100; ++i) {
       const double alpha = max_abs * i / 100.0;
       sweep << bits << "," << alpha << ","
-            << qgemm::fake_quant_mse(x.data(), x.size(), qgemm::symmetric_params(alpha, bits)) << "\n";
+            << qgemm::fake_quant_mse(x.data(), x.size(), qgemm::symmetric_params(alpha, bits))
+            << "\n";
     }
   }
   methods.close();

@@ -1,5 +1,5 @@
-#include <qgemm/qgemm.hpp>
 #include <cstdio>
+#include <qgemm/qgemm.hpp>
 #include <vector>
 
 int main() {

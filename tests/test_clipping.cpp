@@ -39,7 +39,8 @@ TEST(Aciq, ClipRatiosMatchThePapersTableWithinOnePercent) {
   const double gauss[] = {1.71, 2.15, 2.55, 2.94, 3.29, 3.61, 3.92};
   for (int bits = 2; bits <= 8; ++bits) {
     EXPECT_NEAR(qgemm::aciq_clip_ratio(Prior::Laplace, bits), laplace[bits - 2],
-                0.01 * laplace[bits - 2]) << bits;
+                0.01 * laplace[bits - 2])
+        << bits;
     EXPECT_NEAR(qgemm::aciq_clip_ratio(Prior::Gauss, bits), gauss[bits - 2], 0.01 * gauss[bits - 2])
         << bits;
   }
@@ -73,8 +74,8 @@ class ClippingClaims : public testing::Test {
   }
   static std::map<Clip, double> all_methods(const std::vector<float>& x, int bits) {
     std::map<Clip, double> m;
-    for (Clip c : {Clip::MinMax, Clip::Percentile, Clip::MSE, Clip::KL, Clip::AciqLaplace,
-                   Clip::AciqGauss})
+    for (Clip c :
+         {Clip::MinMax, Clip::Percentile, Clip::MSE, Clip::KL, Clip::AciqLaplace, Clip::AciqGauss})
       m[c] = mse_of(x, bits, c);
     return m;
   }
@@ -116,7 +117,8 @@ TEST_F(ClippingClaims, MethodsOrderAsClaimed) {
 
 TEST(Clipping, PercentileIsThePercentileOfMagnitudes) {
   std::vector<float> x(1000);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i % 2 ? -1.0f : 1.0f) * static_cast<float>(i + 1);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = (i % 2 ? -1.0f : 1.0f) * static_cast<float>(i + 1);
   qgemm::CalibrationOptions o{8, Clip::Percentile, true, 90.0};
   const qgemm::QuantParams p = qgemm::calibrate(x.data(), x.size(), o);
   EXPECT_FLOAT_EQ(p.scale, 900.0f / 127.0f);
@@ -135,8 +137,8 @@ TEST(Clipping, PerChannelThresholdsFollowEachChannelsSpread) {
 
 TEST(Clipping, ConstantAndZeroTensorsAreWellDefined) {
   const std::vector<float> constant(100, 3.0f), zeros(100, 0.0f);
-  for (Clip c : {Clip::MinMax, Clip::Percentile, Clip::MSE, Clip::KL, Clip::AciqLaplace,
-                 Clip::AciqGauss}) {
+  for (Clip c :
+       {Clip::MinMax, Clip::Percentile, Clip::MSE, Clip::KL, Clip::AciqLaplace, Clip::AciqGauss}) {
     SCOPED_TRACE(static_cast<int>(c));
     const qgemm::QuantParams p = qgemm::calibrate(constant.data(), constant.size(), 4, c);
     EXPECT_FLOAT_EQ(p.scale, 3.0f / 7.0f);
@@ -155,8 +157,10 @@ TEST(Clipping, BadInputIsRefused) {
     EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), 4, c), qgemm::Error);
     x[3] = 1.0f;
   }
-  EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), {8, Clip::Percentile, true, 0.0}), qgemm::Error);
-  EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), {8, Clip::Percentile, true, 100.5}), qgemm::Error);
+  EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), {8, Clip::Percentile, true, 0.0}),
+               qgemm::Error);
+  EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), {8, Clip::Percentile, true, 100.5}),
+               qgemm::Error);
   EXPECT_THROW(qgemm::calibrate(x.data(), x.size(), {8, Clip::KL, true, 99.99, 200}), qgemm::Error);
 }
 
@@ -270,7 +274,8 @@ TEST(BiasCorrection, RemovesABiasedQuantizationError) {
   Matrix<float> W(N, K), X(M, K), Y0(M, N), Y1(M, N);
   for (std::size_t n = 0; n < N; ++n) {
     const float step = 0.1f * float(n + 1);  // max |w| = 7 steps: the 4-bit scale is `step`
-    for (std::size_t k = 0; k < K; ++k) W.at(n, k) = step * (float(k % 5) - 2.0f + 0.4f + jitter(rng));
+    for (std::size_t k = 0; k < K; ++k)
+      W.at(n, k) = step * (float(k % 5) - 2.0f + 0.4f + jitter(rng));
     W.at(n, 0) = 7.0f * step;
   }
   for (std::size_t m = 0; m < M; ++m)

@@ -85,8 +85,11 @@ TEST(Errors, KPastTheInt32BoundIsRefused) {
   std::vector<std::uint8_t> a(K, 1);
   std::vector<std::int8_t> b(K, 1);
   std::int32_t c = 42;
-  expect_error([&] { qgemm::gemm({a.data(), 1, K}, 0, {b.data(), 1, K}, 0, {&c, 1, 1}); }, "K",
-               "65794");
+  expect_error(
+      [&] {
+        qgemm::gemm({a.data(), 1, K}, 0, {b.data(), 1, K}, 0, {&c, 1, 1});
+      },
+      "K", "65794");
   EXPECT_EQ(c, 42);
   // The bound follows the zero points: with a_zero_point = 128 it is larger.
   EXPECT_NO_THROW(qgemm::gemm({a.data(), 1, K}, 128, {b.data(), 1, K}, 0, {&c, 1, 1}));
@@ -96,11 +99,22 @@ TEST(Errors, KPastTheInt32BoundIsRefused) {
 TEST(Errors, BitsOutsideTwoToEightAreRefused) {
   const float x[2] = {1.0f, -1.0f};
   std::int8_t q[2] = {5, 5};
-  expect_error([&] { qgemm::quantize(x, 2, QuantParams{1.0f, 0, 1, true}, q); }, "params.bits", "1");
-  expect_error([&] { qgemm::quantize(x, 2, QuantParams{1.0f, 0, 9, true}, q); }, "params.bits", "9");
+  expect_error(
+      [&] {
+        qgemm::quantize(x, 2, QuantParams{1.0f, 0, 1, true}, q);
+      },
+      "params.bits", "1");
+  expect_error(
+      [&] {
+        qgemm::quantize(x, 2, QuantParams{1.0f, 0, 9, true}, q);
+      },
+      "params.bits", "9");
   expect_error([&] { qgemm::calibrate(x, 2, 9); }, "options.bits", "9");
-  expect_error([&] { PackedWeights::quantize({x, 1, 2}, {qgemm::WeightFormat::s4, 5}); },
-               "options.bits", "5");
+  expect_error(
+      [&] {
+        PackedWeights::quantize({x, 1, 2}, {qgemm::WeightFormat::s4, 5});
+      },
+      "options.bits", "5");
   EXPECT_EQ(q[0], 5);
 }
 
@@ -111,11 +125,17 @@ TEST(Errors, BadScalesAreRefused) {
     SCOPED_TRACE(s);
     EXPECT_THROW(qgemm::quantize(x, 2, QuantParams{s, 0, 8, true}, q), qgemm::Error);
   }
-  expect_error([&] { qgemm::quantize(x, 2, QuantParams{-2.0f, 0, 8, true}, q); }, "params.scale",
-               "-2");
+  expect_error(
+      [&] {
+        qgemm::quantize(x, 2, QuantParams{-2.0f, 0, 8, true}, q);
+      },
+      "params.scale", "-2");
   float back[2];
-  expect_error([&] { qgemm::dequantize(q, 2, QuantParams{0.0f, 0, 8, true}, back); },
-               "params.scale", "0");
+  expect_error(
+      [&] {
+        qgemm::dequantize(q, 2, QuantParams{0.0f, 0, 8, true}, back);
+      },
+      "params.scale", "0");
   EXPECT_EQ(q[0], 5);
 }
 
@@ -153,15 +173,21 @@ TEST(Errors, CalibratingNothingIsRefused) {
 TEST(Errors, WrongStorageSignednessIsRefused) {
   const float x[1] = {1.0f};
   std::uint8_t u[1];
-  expect_error([&] { qgemm::quantize(x, 1, QuantParams{1.0f, 0, 8, true}, u); }, "params.is_signed",
-               "true");
+  expect_error(
+      [&] {
+        qgemm::quantize(x, 1, QuantParams{1.0f, 0, 8, true}, u);
+      },
+      "params.is_signed", "true");
 }
 
 TEST(Errors, ZeroPointOutsideParamsRangeIsRefused) {
   const float x[1] = {1.0f};
   std::uint8_t u[1];
-  expect_error([&] { qgemm::quantize(x, 1, QuantParams{1.0f, 16, 4, false}, u); },
-               "params.zero_point", "16");
+  expect_error(
+      [&] {
+        qgemm::quantize(x, 1, QuantParams{1.0f, 16, 4, false}, u);
+      },
+      "params.zero_point", "16");
 }
 
 TEST(Errors, DequantizeRefusesIntegersOutsideTheParamsBits) {
@@ -184,7 +210,10 @@ TEST(Errors, GroupedParamsOfTheWrongSizeAreRefused) {
 TEST(Errors, GroupSizeMustBeAPositiveMultipleOfFour) {
   const float w[8] = {};
   expect_error(
-      [&] { PackedWeights::quantize({w, 1, 8}, {qgemm::WeightFormat::s4, 0, qgemm::Granularity::PerGroup, 6}); },
+      [&] {
+        PackedWeights::quantize({w, 1, 8},
+                                {qgemm::WeightFormat::s4, 0, qgemm::Granularity::PerGroup, 6});
+      },
       "options.group_size", "6");
 }
 
@@ -196,18 +225,27 @@ TEST(Errors, LinearRefusesBadEpilogueAndOutputParams) {
   o.activation = qgemm::Activation::Clamp;
   o.clamp_min = 1.0f;
   o.clamp_max = 0.0f;
-  expect_error([&] { qgemm::linear({x, 1, 2}, W, nullptr, {y, 1, 2}, o); }, "clamp_min, clamp_max",
-               "1");
+  expect_error(
+      [&] {
+        qgemm::linear({x, 1, 2}, W, nullptr, {y, 1, 2}, o);
+      },
+      "clamp_min, clamp_max", "1");
   const float bias[2] = {0.0f, NAN};
   expect_error([&] { qgemm::linear({x, 1, 2}, W, bias, {y, 1, 2}); }, "bias[1]", "nan");
   std::int8_t yq[2] = {3, 3};
-  expect_error([&] { qgemm::linear({x, 1, 2}, W, nullptr, {yq, 1, 2}, QuantParams{1.0f, 0, 8, false}); },
-               "output_params.is_signed", "false");
+  expect_error(
+      [&] {
+        qgemm::linear({x, 1, 2}, W, nullptr, {yq, 1, 2}, QuantParams{1.0f, 0, 8, false});
+      },
+      "output_params.is_signed", "false");
   o = {};
   o.activation_quant = qgemm::ActivationQuant::Static;
   o.activation_params = QuantParams{0.0f, 0, 8, false};
-  expect_error([&] { qgemm::linear({x, 1, 2}, W, nullptr, {y, 1, 2}, o); },
-               "options.activation_params.scale", "0");
+  expect_error(
+      [&] {
+        qgemm::linear({x, 1, 2}, W, nullptr, {y, 1, 2}, o);
+      },
+      "options.activation_params.scale", "0");
   EXPECT_EQ(y[0], 5.0f);
   EXPECT_EQ(yq[0], 3);
 }
@@ -215,7 +253,11 @@ TEST(Errors, LinearRefusesBadEpilogueAndOutputParams) {
 TEST(Errors, NegativeThreadCountIsRefused) {
   const float a[1] = {1};
   float c[1] = {0};
-  expect_error([&] { qgemm::gemm({a, 1, 1}, {a, 1, 1}, {c, 1, 1}, {-1}); }, "options.threads", "-1");
+  expect_error(
+      [&] {
+        qgemm::gemm({a, 1, 1}, {a, 1, 1}, {c, 1, 1}, {-1});
+      },
+      "options.threads", "-1");
 }
 
 TEST(Errors, UnknownIsaNamesAreRefused) {
@@ -233,8 +275,11 @@ TEST(Errors, UnavailableIsaIsRefusedNotSilentlyReplaced) {
     if (std::find(available.begin(), available.end(), isa) != available.end()) continue;
     const float a[1] = {1};
     float c[1] = {0};
-    expect_error([&] { qgemm::gemm({a, 1, 1}, {a, 1, 1}, {c, 1, 1}, {1, isa}); }, "options.isa",
-                 qgemm::isa_name(isa));
+    expect_error(
+        [&] {
+          qgemm::gemm({a, 1, 1}, {a, 1, 1}, {c, 1, 1}, {1, isa});
+        },
+        "options.isa", qgemm::isa_name(isa));
     EXPECT_EQ(c[0], 0.0f);
     return;
   }

@@ -22,16 +22,16 @@ class F32Gemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
     qgemm::gemm(A.cview(), B.cview(), C.view(), {threads, isa}, epilogue);
 
     const EigenRowMajor ref = eigen_view(A) * eigen_view(B).transpose();
-    const EigenRowMajor abs_ref = eigen_view(A).cwiseAbs().cast<float>() *
-                                  eigen_view(B).cwiseAbs().transpose();
+    const EigenRowMajor abs_ref =
+        eigen_view(A).cwiseAbs().cast<float>() * eigen_view(B).cwiseAbs().transpose();
     const double u = std::ldexp(1.0, -24);
     for (std::size_t m = 0; m < s.M; ++m)
       for (std::size_t n = 0; n < s.N; ++n) {
         double expected = ref(m, n) + (bias.empty() ? 0.0 : bias[n]);
         if (epilogue.activation == qgemm::Activation::ReLU) expected = std::max(expected, 0.0);
         if (epilogue.activation == qgemm::Activation::Clamp)
-          expected = std::min(std::max(expected, double(epilogue.clamp_min)),
-                              double(epilogue.clamp_max));
+          expected =
+              std::min(std::max(expected, double(epilogue.clamp_min)), double(epilogue.clamp_max));
         const double bound = 2.0 * gamma(s.K + 2) * abs_ref(m, n) * (1.0 + 4 * u) +
                              2 * u * (bias.empty() ? 0.0 : std::abs(bias[n])) + 1e-30;
         ASSERT_NEAR(C.at(m, n), expected, bound) << "m=" << m << " n=" << n;
@@ -40,7 +40,9 @@ class F32Gemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
   }
 };
 
-TEST_P(F32Gemm, MatchesEigen) { run({}, {}, 1); }
+TEST_P(F32Gemm, MatchesEigen) {
+  run({}, {}, 1);
+}
 
 TEST_P(F32Gemm, BiasAndReluMatchEigen) {
   const Shape s = std::get<1>(GetParam());
@@ -55,7 +57,9 @@ TEST_P(F32Gemm, ClampMatchesEigen) {
   run(e, {}, 1);
 }
 
-TEST_P(F32Gemm, TwoThreadsMatchEigen) { run({}, {}, 2); }
+TEST_P(F32Gemm, TwoThreadsMatchEigen) {
+  run({}, {}, 2);
+}
 
 std::string f32_name(const testing::TestParamInfo<std::tuple<Isa, Shape>>& info) {
   return std::string(qgemm::isa_name(std::get<0>(info.param))) + "_" +

@@ -23,8 +23,10 @@ class IntGemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
     Matrix<TA> A(s.M, s.K, 3);
     Matrix<TB> B(s.N, s.K, 5);
     fill_uniform_int(rng, A, a_lo, a_hi);
-    if constexpr (std::is_same_v<TB, int4x2>) fill_int4(rng, B, b_lo, b_hi);
-    else fill_uniform_int(rng, B, b_lo, b_hi);
+    if constexpr (std::is_same_v<TB, int4x2>)
+      fill_int4(rng, B, b_lo, b_hi);
+    else
+      fill_uniform_int(rng, B, b_lo, b_hi);
     for (auto [za, zb] : zero_points) {
       Matrix<std::int32_t> C(s.M, s.N, 2, -77);
       qgemm::gemm(A.cview(), za, B.cview(), zb, C.view(), options(threads));
@@ -51,9 +53,15 @@ TEST_P(IntGemm, S8S4RandomWithZeroPoints) {
   check<std::int8_t, int4x2>(-128, 127, -8, 7, {{0, 0}, {-128, 0}, {9, 3}, {127, -8}});
 }
 // Extreme values only: the products that break a saturating int16 sequence.
-TEST_P(IntGemm, U8S8Extremes) { check<std::uint8_t, std::int8_t>(254, 255, -128, -127, {{0, 0}}); }
-TEST_P(IntGemm, S8S8Extremes) { check<std::int8_t, std::int8_t>(-128, -128, -128, 127, {{0, 0}}); }
-TEST_P(IntGemm, S8S4Extremes) { check<std::int8_t, int4x2>(-128, -127, -8, -8, {{0, 0}}); }
+TEST_P(IntGemm, U8S8Extremes) {
+  check<std::uint8_t, std::int8_t>(254, 255, -128, -127, {{0, 0}});
+}
+TEST_P(IntGemm, S8S8Extremes) {
+  check<std::int8_t, std::int8_t>(-128, -128, -128, 127, {{0, 0}});
+}
+TEST_P(IntGemm, S8S4Extremes) {
+  check<std::int8_t, int4x2>(-128, -127, -8, -8, {{0, 0}});
+}
 TEST_P(IntGemm, U8S8TwoThreads) {
   check<std::uint8_t, std::int8_t>(0, 255, -128, 127, {{3, 0}}, 2);
 }
@@ -66,7 +74,8 @@ TEST_P(IntGemm, PackedWeightsMatchRawWeights) {
   fill_uniform_int(rng, A, 0, 255);
   fill_uniform_int(rng, B, -128, 127);
   const auto W = qgemm::PackedWeights::pack(
-      B.cview(), qgemm::GroupedQuantParams::per_channel(s.N, s.K, 8, std::vector<float>(s.N, 0.5f)));
+      B.cview(),
+      qgemm::GroupedQuantParams::per_channel(s.N, s.K, 8, std::vector<float>(s.N, 0.5f)));
   Matrix<std::int32_t> C(s.M, s.N);
   qgemm::gemm(A.cview(), 7, W, C.view(), options());
   const auto ref = reference_gemm(A, 7, B, 0);
@@ -97,9 +106,9 @@ TEST(IntGemmBound, ExactAtTheInt32Bound) {
 }
 
 TEST(IntGemmBound, StatedBoundsPerOperandPair) {
-  EXPECT_EQ(qgemm::max_exact_k(128, 128), 131071u);   // s8 x s8
-  EXPECT_EQ(qgemm::max_exact_k(255, 8), 1052688u);    // u8 x s4
-  EXPECT_EQ(qgemm::max_exact_k(255, 255), 33025u);    // u8 x s8 with the worst zero points
+  EXPECT_EQ(qgemm::max_exact_k(128, 128), 131071u);  // s8 x s8
+  EXPECT_EQ(qgemm::max_exact_k(255, 8), 1052688u);   // u8 x s4
+  EXPECT_EQ(qgemm::max_exact_k(255, 255), 33025u);   // u8 x s8 with the worst zero points
 }
 
 }  // namespace

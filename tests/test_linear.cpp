@@ -15,7 +15,9 @@ struct WeightCase {
   const char* name;
   qgemm::WeightQuantOptions options;
 };
-void PrintTo(const WeightCase& w, std::ostream* os) { *os << w.name; }
+void PrintTo(const WeightCase& w, std::ostream* os) {
+  *os << w.name;
+}
 std::vector<WeightCase> weight_cases() {
   return {{"s8_channel", {WeightFormat::s8, 0, Granularity::PerChannel, 0}},
           {"s8_tensor", {WeightFormat::s8, 0, Granularity::PerTensor, 0}},
@@ -72,12 +74,15 @@ class Linear : public testing::TestWithParam<LinearParam> {
     o.isa = isa();
     o.threads = 1;
     switch (std::get<3>(GetParam())) {
-      case 1: o.signed_activations = true; break;
+      case 1:
+        o.signed_activations = true;
+        break;
       case 2:
         o.activation_quant = qgemm::ActivationQuant::Static;
         o.activation_params = QuantParams{0.02f, 120, 8, false};  // clips part of N(0.3, 1)
         break;
-      default: break;
+      default:
+        break;
     }
     return o;
   }
@@ -105,8 +110,9 @@ class Linear : public testing::TestWithParam<LinearParam> {
 
 // Tolerance: the reference is Eigen's fp32 product of the dequantized operands x^ and w^. qgemm
 // computes the exact integer sums S, then scales in fp32. The two differ by the rounding of
-// x^, w^ (2u each term), Eigen's dot product (gamma_K), and qgemm's scaling (gamma_{G+3}, G groups),
-// all relative to sum |x^||w^| + |bias|; ReLU and clamp are 1-Lipschitz and keep the bound.
+// x^, w^ (2u each term), Eigen's dot product (gamma_K), and qgemm's scaling (gamma_{G+3}, G
+// groups), all relative to sum |x^||w^| + |bias|; ReLU and clamp are 1-Lipschitz and keep the
+// bound.
 TEST_P(Linear, MatchesEigenOnDequantizedOperands) {
   const Shape s = shape();
   Matrix<float> X(s.M, s.K, 3), w(s.N, s.K), Y(s.M, s.N, 2, 7.0f);

@@ -29,7 +29,8 @@ TEST_P(PackedWeightsCases, StoresTheQuantizedWeights) {
     Rng rng(K);
     Matrix<float> w(9, K, 2);
     fill_normal(rng, w, 0.0f, 0.3f);
-    const auto W = PackedWeights::quantize(w.cview(), {pc.format, pc.bits, pc.granularity, pc.group});
+    const auto W =
+        PackedWeights::quantize(w.cview(), {pc.format, pc.bits, pc.granularity, pc.group});
     ASSERT_EQ(W.rows(), 9u);
     ASSERT_EQ(W.cols(), K);
     EXPECT_EQ(W.format(), pc.format);
@@ -59,22 +60,21 @@ TEST_P(PackedWeightsCases, StoresTheQuantizedWeights) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Formats, PackedWeightsCases,
-    testing::Values(PackCase{WeightFormat::s8, 0, Granularity::PerChannel, 0},
-                    PackCase{WeightFormat::s8, 0, Granularity::PerTensor, 0},
-                    PackCase{WeightFormat::s8, 6, Granularity::PerGroup, 32},
-                    PackCase{WeightFormat::s4, 0, Granularity::PerChannel, 0},
-                    PackCase{WeightFormat::s4, 0, Granularity::PerGroup, 32},
-                    PackCase{WeightFormat::s4, 3, Granularity::PerGroup, 128},
-                    PackCase{WeightFormat::s4, 2, Granularity::PerGroup, 4}));
+INSTANTIATE_TEST_SUITE_P(Formats, PackedWeightsCases,
+                         testing::Values(PackCase{WeightFormat::s8, 0, Granularity::PerChannel, 0},
+                                         PackCase{WeightFormat::s8, 0, Granularity::PerTensor, 0},
+                                         PackCase{WeightFormat::s8, 6, Granularity::PerGroup, 32},
+                                         PackCase{WeightFormat::s4, 0, Granularity::PerChannel, 0},
+                                         PackCase{WeightFormat::s4, 0, Granularity::PerGroup, 32},
+                                         PackCase{WeightFormat::s4, 3, Granularity::PerGroup, 128},
+                                         PackCase{WeightFormat::s4, 2, Granularity::PerGroup, 4}));
 
 TEST(PackedWeights, PackInt4RoundTripsThroughTheKernelLayout) {
   Rng rng(8);
   Matrix<qgemm::int4x2> q(6, 37, 3);
   fill_int4(rng, q);
-  const auto W = PackedWeights::pack(
-      q.cview(), qgemm::GroupedQuantParams::per_group(6, 37, 8, 4, std::vector<float>(6 * 5, 0.1f)));
+  const auto W = PackedWeights::pack(q.cview(), qgemm::GroupedQuantParams::per_group(
+                                                    6, 37, 8, 4, std::vector<float>(6 * 5, 0.1f)));
   EXPECT_EQ(W.format(), WeightFormat::s4);
   EXPECT_EQ(W.padded_k(), 40u);
   EXPECT_EQ(W.block_bytes(), 40u / 2 * 48);
@@ -91,7 +91,8 @@ TEST(PackedWeights, ColumnSumsPerGroup) {
   Matrix<std::int8_t> q(19, 24);
   fill_uniform_int(rng, q, -128, 127);
   const auto W = PackedWeights::pack(
-      q.cview(), qgemm::GroupedQuantParams::per_group(19, 24, 8, 8, std::vector<float>(19 * 3, 1.0f)));
+      q.cview(),
+      qgemm::GroupedQuantParams::per_group(19, 24, 8, 8, std::vector<float>(19 * 3, 1.0f)));
   for (std::size_t g = 0; g < 3; ++g) {
     for (std::size_t n = 0; n < 19; ++n) {
       int s = 0;

@@ -1,8 +1,8 @@
 // Shared test helpers: seeded data, padded matrices, and the 64-bit / Eigen references.
 #pragma once
 
-#include <Eigen/Core>
 #include <gtest/gtest.h>
+#include <Eigen/Core>
 #include <qgemm/qgemm.hpp>
 
 #include <cmath>
@@ -25,7 +25,10 @@ struct Matrix {
   std::vector<T> storage;
 
   Matrix(std::size_t r, std::size_t c, std::size_t pad = 0, T fill = T{})
-      : rows(r), cols(c), ld(qgemm::row_units<T>(c) + pad), storage(std::max<std::size_t>(1, r * ld), fill) {}
+      : rows(r),
+        cols(c),
+        ld(qgemm::row_units<T>(c) + pad),
+        storage(std::max<std::size_t>(1, r * ld), fill) {}
 
   qgemm::MatrixView<T> view() { return {storage.data(), rows, cols, ld}; }
   qgemm::MatrixView<const T> cview() const { return {storage.data(), rows, cols, ld}; }
@@ -109,14 +112,16 @@ struct Shape {
   std::size_t M, N, K;
 };
 inline std::vector<Shape> shapes() {
-  return {{0, 5, 7},   {5, 0, 7},    {5, 7, 0},    {1, 1, 1},     {1, 17, 33},  {3, 5, 7},
-          {13, 31, 63}, {17, 65, 129}, {16, 16, 64}, {31, 33, 257}, {2, 3, 1031}, {65, 7, 11},
-          {1, 40, 4099}, {263, 97, 1100}};
+  return {{0, 5, 7},    {5, 0, 7},    {5, 7, 0},     {1, 1, 1},      {1, 17, 33},
+          {3, 5, 7},    {13, 31, 63}, {17, 65, 129}, {16, 16, 64},   {31, 33, 257},
+          {2, 3, 1031}, {65, 7, 11},  {1, 40, 4099}, {263, 97, 1100}};
 }
 inline std::string shape_name(const Shape& s) {
   return std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
 }
-inline void PrintTo(const Shape& s, std::ostream* os) { *os << shape_name(s); }
+inline void PrintTo(const Shape& s, std::ostream* os) {
+  *os << shape_name(s);
+}
 
 inline std::string isa_param_name(const testing::TestParamInfo<qgemm::Isa>& info) {
   return qgemm::isa_name(info.param);

@@ -28,9 +28,12 @@ struct Epilogue {
   float apply(float v, std::size_t n) const {
     if (bias != nullptr) v += bias[n];
     switch (activation) {
-      case Activation::None: return v;
-      case Activation::ReLU: return std::max(v, 0.0f);
-      case Activation::Clamp: return std::min(std::max(v, clamp_min), clamp_max);
+      case Activation::None:
+        return v;
+      case Activation::ReLU:
+        return std::max(v, 0.0f);
+      case Activation::Clamp:
+        return std::min(std::max(v, clamp_min), clamp_max);
     }
     return v;
   }

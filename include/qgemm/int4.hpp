@@ -37,10 +37,14 @@ struct int4x2 {
 static_assert(sizeof(int4x2) == 1, "int4x2 must be exactly one byte");
 
 /// Bytes needed for `n` int4 values.
-constexpr std::size_t int4_bytes(std::size_t n) { return (n + 1) / 2; }
+constexpr std::size_t int4_bytes(std::size_t n) {
+  return (n + 1) / 2;
+}
 
 /// Element i of a packed int4 row.
-inline int int4_at(const int4x2* row, std::size_t i) { return row[i / 2].get(i); }
+inline int int4_at(const int4x2* row, std::size_t i) {
+  return row[i / 2].get(i);
+}
 
 /// Packs n values, each in [-8, 7], into int4_bytes(n) bytes at `out`.
 /// Throws Error (and writes nothing) if a value is out of range or a pointer is null with n > 0.

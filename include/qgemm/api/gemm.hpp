@@ -11,9 +11,9 @@
 
 #include "../driver/f32_gemm_driver.hpp"
 #include "../driver/int_gemm_driver.hpp"
-#include "../kernels/epilogue_args.hpp"
 #include "../epilogue.hpp"
 #include "../int4.hpp"
+#include "../kernels/epilogue_args.hpp"
 #include "../matrix_view.hpp"
 #include "../pack/packed_float_weights.hpp"
 #include "../pack/packed_weights.hpp"
@@ -145,13 +145,13 @@ inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
 }
 /// The same with int4 weights (int4x2 rows, two's complement, low nibble first).
 inline void gemm(MatrixView<const std::uint8_t> A, std::int32_t a_zero_point,
-                 MatrixView<const int4x2> B, std::int32_t b_zero_point,
-                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+                 MatrixView<const int4x2> B, std::int32_t b_zero_point, MatrixView<std::int32_t> C,
+                 const GemmOptions& options = {}) {
   detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
 }
 inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
-                 MatrixView<const int4x2> B, std::int32_t b_zero_point,
-                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
+                 MatrixView<const int4x2> B, std::int32_t b_zero_point, MatrixView<std::int32_t> C,
+                 const GemmOptions& options = {}) {
   detail::gemm_raw(A, a_zero_point, B, b_zero_point, C, options);
 }
 
@@ -162,9 +162,8 @@ inline void gemm(MatrixView<const std::uint8_t> A, std::int32_t a_zero_point,
                  const GemmOptions& options = {}) {
   detail::gemm_packed("qgemm::gemm", A, a_zero_point, W, C, options);
 }
-inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point,
-                 const PackedWeights& W, MatrixView<std::int32_t> C,
-                 const GemmOptions& options = {}) {
+inline void gemm(MatrixView<const std::int8_t> A, std::int32_t a_zero_point, const PackedWeights& W,
+                 MatrixView<std::int32_t> C, const GemmOptions& options = {}) {
   detail::gemm_packed("qgemm::gemm", A, a_zero_point, W, C, options);
 }
 

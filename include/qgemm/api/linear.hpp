@@ -3,13 +3,14 @@
 // With activation params (sa, za) and weight scales sw[n][g] (one group per channel, or groups
 // of K), each output is
 //
-//   v[m][n] = sa * sum_g sw[n][g] * S[m][n][g],   S[m][n][g] = sum_{k in g} (qx[m][k] - za) * qw[n][k]
-//   Y[m][n] = act(v[m][n] + bias[n])                                   (fp32 output), or
+//   v[m][n] = sa * sum_g sw[n][g] * S[m][n][g],   S[m][n][g] = sum_{k in g} (qx[m][k] - za) *
+//   qw[n][k] Y[m][n] = act(v[m][n] + bias[n])                                   (fp32 output), or
 //   Yq[m][n] = clamp(nearbyint(Y[m][n] / so) + zo, qmin, qmax)         (requantized output)
 //
 // S is exact in int32 (K bound, see max_exact_k); the scaling is fp32. With a weight bias
-// correction (LinearOptions::weight_shift) v[m][n] += shift[n] * sum_k xhat[m][k] before the bias. Per channel the order is
-// (sa * sw[n]) * S; per group the group terms are summed in order of g, then multiplied by sa.
+// correction (LinearOptions::weight_shift) v[m][n] += shift[n] * sum_k xhat[m][k] before the bias.
+// Per channel the order is (sa * sw[n]) * S; per group the group terms are summed in order of g,
+// then multiplied by sa.
 #pragma once
 
 #include <cmath>
@@ -19,8 +20,8 @@
 #include <vector>
 
 #include "../driver/int_gemm_driver.hpp"
-#include "../kernels/epilogue_args.hpp"
 #include "../epilogue.hpp"
+#include "../kernels/epilogue_args.hpp"
 #include "../matrix_view.hpp"
 #include "../pack/packed_weights.hpp"
 #include "../quant/calibrate.hpp"
@@ -140,13 +141,13 @@ void linear_from_float(MatrixView<const float> X, const PackedWeights& W, const 
   if (xp.is_signed) {
     std::vector<std::int8_t> q(M * K);
     if (!X.empty()) quantize(X, xp, MatrixView<std::int8_t>(q.data(), M, K));
-    run_linear(fn, MatrixView<const std::int8_t>(q.data(), M, K), xp, W, bias, out,
-               output_params, o);
+    run_linear(fn, MatrixView<const std::int8_t>(q.data(), M, K), xp, W, bias, out, output_params,
+               o);
   } else {
     std::vector<std::uint8_t> q(M * K);
     if (!X.empty()) quantize(X, xp, MatrixView<std::uint8_t>(q.data(), M, K));
-    run_linear(fn, MatrixView<const std::uint8_t>(q.data(), M, K), xp, W, bias, out,
-               output_params, o);
+    run_linear(fn, MatrixView<const std::uint8_t>(q.data(), M, K), xp, W, bias, out, output_params,
+               o);
   }
 }
 

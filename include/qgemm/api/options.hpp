@@ -10,8 +10,8 @@
 namespace qgemm {
 
 struct GemmOptions {
-  int threads = 0;            ///< 0: every OpenMP thread (1 when built without OpenMP)
-  Isa isa = Isa::automatic;   ///< force a kernel path; an unavailable one is an Error
+  int threads = 0;           ///< 0: every OpenMP thread (1 when built without OpenMP)
+  Isa isa = Isa::automatic;  ///< force a kernel path; an unavailable one is an Error
 };
 
 /// How `linear` turns fp32 activations into integers.

@@ -16,7 +16,7 @@ namespace qgemm {
 struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
-  bool avx_vnni = false;     ///< VEX-encoded vpdpbusd on ymm (Alder Lake, Sapphire Rapids)
+  bool avx_vnni = false;  ///< VEX-encoded vpdpbusd on ymm (Alder Lake, Sapphire Rapids)
   bool avx512f = false;
   bool avx512bw = false;
   bool avx512dq = false;
@@ -61,8 +61,9 @@ inline CpuFeatures read_cpu_features() {
       __cpuid_count(4, sub, a, b, c, d);
       const unsigned type = a & 0x1F, level = (a >> 5) & 0x7;
       if (type == 0) break;
-      const std::size_t bytes = static_cast<std::size_t>((b >> 22) + 1) * (((b >> 12) & 0x3FF) + 1) *
-                                ((b & 0xFFF) + 1) * (static_cast<std::size_t>(c) + 1);
+      const std::size_t bytes = static_cast<std::size_t>((b >> 22) + 1) *
+                                (((b >> 12) & 0x3FF) + 1) * ((b & 0xFFF) + 1) *
+                                (static_cast<std::size_t>(c) + 1);
       if (level == 1 && type == 1) f.l1d_bytes = bytes;
       if (level == 2 && type != 2) f.l2_bytes = bytes;
       if (level == 3 && type != 2) f.l3_bytes = bytes;

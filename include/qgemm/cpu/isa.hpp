@@ -34,17 +34,25 @@ inline const std::vector<Isa>& all_isas() {
 
 inline const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::automatic: return "automatic";
-    case Isa::scalar: return "scalar";
-    case Isa::avx2: return "avx2";
-    case Isa::avx_vnni: return "avx_vnni";
-    case Isa::avx512: return "avx512";
-    case Isa::avx512_vnni: return "avx512_vnni";
+    case Isa::automatic:
+      return "automatic";
+    case Isa::scalar:
+      return "scalar";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx_vnni:
+      return "avx_vnni";
+    case Isa::avx512:
+      return "avx512";
+    case Isa::avx512_vnni:
+      return "avx512_vnni";
   }
   return "unknown";
 }
 
-inline std::ostream& operator<<(std::ostream& os, Isa isa) { return os << isa_name(isa); }
+inline std::ostream& operator<<(std::ostream& os, Isa isa) {
+  return os << isa_name(isa);
+}
 
 /// Parses a name as isa_name prints it. Throws Error for anything else.
 inline Isa parse_isa(const std::string& name) {
@@ -61,12 +69,18 @@ inline bool isa_supported_by_cpu(Isa isa) {
   const bool avx2 = f.avx2 && f.fma && f.os_saves_ymm;
   const bool avx512 = avx2 && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.os_saves_zmm;
   switch (isa) {
-    case Isa::scalar: return true;
-    case Isa::avx2: return avx2;
-    case Isa::avx_vnni: return avx2 && f.avx_vnni;
-    case Isa::avx512: return avx512;
-    case Isa::avx512_vnni: return avx512 && f.avx512_vnni;
-    case Isa::automatic: return true;
+    case Isa::scalar:
+      return true;
+    case Isa::avx2:
+      return avx2;
+    case Isa::avx_vnni:
+      return avx2 && f.avx_vnni;
+    case Isa::avx512:
+      return avx512;
+    case Isa::avx512_vnni:
+      return avx512 && f.avx512_vnni;
+    case Isa::automatic:
+      return true;
   }
   return false;
 }
@@ -89,7 +103,9 @@ inline std::vector<Isa> available_isas() {
   return out;
 }
 
-inline Isa best_isa() { return available_isas().back(); }
+inline Isa best_isa() {
+  return available_isas().back();
+}
 
 namespace detail {
 

@@ -24,10 +24,14 @@ template <class F>
 decltype(auto) dispatch(Isa isa, F&& f) {
   switch (isa) {
 #ifdef QGEMM_X86_KERNELS
-    case Isa::avx2: return f(IsaTag<Isa::avx2>{});
-    case Isa::avx_vnni: return f(IsaTag<Isa::avx_vnni>{});
-    case Isa::avx512: return f(IsaTag<Isa::avx512>{});
-    case Isa::avx512_vnni: return f(IsaTag<Isa::avx512_vnni>{});
+    case Isa::avx2:
+      return f(IsaTag<Isa::avx2>{});
+    case Isa::avx_vnni:
+      return f(IsaTag<Isa::avx_vnni>{});
+    case Isa::avx512:
+      return f(IsaTag<Isa::avx512>{});
+    case Isa::avx512_vnni:
+      return f(IsaTag<Isa::avx512_vnni>{});
 #endif
     case Isa::scalar:
     default:

@@ -26,9 +26,8 @@ namespace detail {
 /// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
 /// `buffer` when they must be unpacked first.
 template <class Kernels, class WeightBlocks>
-void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
-                 std::size_t groups, const WeightBlocks& weights,
-                 const kernels::EpilogueArgs& e, int threads) {
+void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N, std::size_t groups,
+                 const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads) {
   using BElem = typename Kernels::BElem;
   using Acc = typename Kernels::Acc;
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
@@ -48,14 +47,14 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     const std::size_t sums_size = std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds;
     ScratchBuffer<Acc> sums(sums_size);
     if (groups == 0) std::fill(sums.data(), sums.data() + sums_size, Acc{});  // K = 0
-    for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                 // ic: rows of A
+    for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                        // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
-      for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {    // pc: K blocks
+      for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
-        for (std::size_t jr = n0; jr < n1; jr += NR) {               // jr: weight micro-panels
+        for (std::size_t jr = n0; jr < n1; jr += NR) {  // jr: weight micro-panels
           const std::size_t panels = pack::panel_count(std::min(NR, n1 - jr));
           const auto* bp = reinterpret_cast<const BElem*>(b + pack::panel_offset(jr - n0, groups));
-          for (std::size_t ir = ic; ir < ic1; ir += MR)              // ir: activation micro-panels
+          for (std::size_t ir = ic; ir < ic1; ir += MR)  // ir: activation micro-panels
             Kernels::tile(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1,
                           sums.data() + (ir - ic) * lds + (jr - n0), lds, pg > 0);
         }

@@ -48,8 +48,8 @@ inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std:
 }
 
 inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
-  return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(a) *
-                                                              static_cast<std::uint64_t>(b)));
+  return static_cast<std::int32_t>(
+      static_cast<std::uint32_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b)));
 }
 
 /// Corrections for activations with zero point za (before the shift) against W:
@@ -83,7 +83,8 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
   const std::size_t N = W.rows(), kp = W.padded_k();
   const std::size_t groups = W.params().groups_per_row(), group_k4 = W.params().group_size / 4;
   const kernels::EpilogueArgs& e = plan.args;
-  const std::size_t nb = std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
+  const std::size_t nb =
+      std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
   const TaskGrid grid(M, N, nb, threads, MR);
 
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {

@@ -26,8 +26,8 @@ constexpr std::int32_t activation_shift() {
 ///   out[t * mr * kp + (k / G) * rows_t * G + r * G + k % G],
 /// integers shifted to unsigned, K padded with zeros to kp.
 template <std::size_t G, class AElem, class TA>
-void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_t K,
-                      std::size_t kp, std::size_t mr, AElem* out) {
+void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_t K, std::size_t kp,
+                      std::size_t mr, AElem* out) {
   const std::size_t k_full = K / G * G;  // groups with no padding
   for (std::size_t r0 = 0; r0 < rows; r0 += mr) {
     const std::size_t rows_t = std::min(mr, rows - r0);

@@ -38,8 +38,10 @@ struct TaskGrid {
     const std::size_t workers = threads < 1 ? 1 : static_cast<std::size_t>(threads);
     const std::size_t row_units = (M + align - 1) / align;
     std::size_t want = 1;
-    if (split_rows) want = workers;
-    else if (n_blocks < workers) want = (workers + n_blocks - 1) / n_blocks;
+    if (split_rows)
+      want = workers;
+    else if (n_blocks < workers)
+      want = (workers + n_blocks - 1) / n_blocks;
     if (row_units > 1) m_chunks = want < row_units ? want : row_units;
   }
   std::size_t tasks() const { return n_blocks * m_chunks; }

@@ -26,7 +26,7 @@ struct EpilogueArgs {
   OutputKind kind = OutputKind::Int32;
   void* out = nullptr;
   std::size_t ldo = 0;
-  std::size_t stride = 0;                ///< padded channel count of the vectors below
+  std::size_t stride = 0;                  ///< padded channel count of the vectors below
   const std::int32_t* col_corr = nullptr;  ///< [groups][stride]
   const std::int32_t* row_corr = nullptr;  ///< [M], or null
   const float* col_scale = nullptr;        ///< [groups][stride]

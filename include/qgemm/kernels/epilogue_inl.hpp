@@ -17,7 +17,8 @@ struct Epilogue {
       const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
       std::int32_t* out = static_cast<std::int32_t*>(e.out) + (m0 + r) * e.ldo + n0;
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
+        typename Ops::vi s =
+            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
         s = Ops::sub_i(s, Ops::set1_i(rc));
         Ops::store_i(out + c, s, Ops::first(cols - c));
       }
@@ -48,14 +49,15 @@ struct Epilogue {
   }
 
   /// Per-channel scales: v = col_scale[n] * float(S).
-  QGEMM_EPILOGUE_TARGET static void store_dequantized(const EpilogueArgs& e, const std::int32_t* tile,
-                                                      std::size_t ldt, std::size_t m0,
-                                                      std::size_t rows, std::size_t n0,
-                                                      std::size_t cols) {
+  QGEMM_EPILOGUE_TARGET static void store_dequantized(const EpilogueArgs& e,
+                                                      const std::int32_t* tile, std::size_t ldt,
+                                                      std::size_t m0, std::size_t rows,
+                                                      std::size_t n0, std::size_t cols) {
     for (std::size_t r = 0; r < rows; ++r) {
       const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
+        typename Ops::vi s =
+            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
         s = Ops::sub_i(s, Ops::set1_i(rc));
         const typename Ops::vf v = Ops::mul_f(Ops::load_f(e.col_scale + n0 + c), Ops::cvt_f(s));
         write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
@@ -87,12 +89,14 @@ struct Epilogue {
   QGEMM_EPILOGUE_TARGET static void accumulate_group(const EpilogueArgs& e, std::size_t g,
                                                      const std::int32_t* tile, std::size_t ldt,
                                                      std::size_t rows, std::size_t n0,
-                                                     std::size_t cols, float* acc, std::size_t lda) {
+                                                     std::size_t cols, float* acc,
+                                                     std::size_t lda) {
     const std::int32_t* corr = e.col_corr + g * e.stride + n0;
     const float* scale = e.col_scale + g * e.stride + n0;
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        const typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(corr + c));
+        const typename Ops::vi s =
+            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(corr + c));
         typename Ops::vf v = Ops::mul_f(Ops::load_f(scale + c), Ops::cvt_f(s));
         if (g > 0) v = Ops::add_f(Ops::load_f(acc + r * lda + c), v);
         Ops::store_f_all(acc + r * lda + c, v);
@@ -105,7 +109,8 @@ struct Epilogue {
                                                   std::size_t n0, std::size_t cols) {
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        const typename Ops::vf v = Ops::mul_f(Ops::set1_f(e.a_scale), Ops::load_f(acc + r * lda + c));
+        const typename Ops::vf v =
+            Ops::mul_f(Ops::set1_f(e.a_scale), Ops::load_f(acc + r * lda + c));
         write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
       }
   }

@@ -6,10 +6,11 @@
 //   AElem          element type of packed activations (u8, or int16 for the AVX2 madd path)
 //   mr, np         tile: up to mr rows x np panels of 16 channels
 //   tile(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate)
-//                  out[r][c] (+= when accumulate) = sum over k groups g in [g0, g1) of the 4 products a * w, wrapping
-//                  int32; `a` is a micro-panel of `rows` rows (per k group: rows x 4 AElem),
-//                  `b` the first of `panels` consecutive s8 panels of one block (64 bytes apart,
-//                  group_stride bytes from one k group to the next; pack/panel_layout.hpp)
+//                  out[r][c] (+= when accumulate) = sum over k groups g in [g0, g1) of the 4
+//                  products a * w, wrapping int32; `a` is a micro-panel of `rows` rows (per k
+//                  group: rows x 4 AElem), `b` the first of `panels` consecutive s8 panels of one
+//                  block (64 bytes apart, group_stride bytes from one k group to the next;
+//                  pack/panel_layout.hpp)
 //   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
 //   store_tile, accumulate_group, store_grouped
 //                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)

@@ -25,7 +25,9 @@ enum class WeightFormat {
   s4,  ///< two weights per byte, 2..4 bits
 };
 
-inline const char* weight_format_name(WeightFormat f) { return f == WeightFormat::s8 ? "s8" : "s4"; }
+inline const char* weight_format_name(WeightFormat f) {
+  return f == WeightFormat::s8 ? "s8" : "s4";
+}
 
 /// How PackedWeights::quantize turns fp32 weights into integers (always symmetric, zero point 0,
 /// min-max scales: scale = max |w| / (2^(bits-1) - 1) over the tensor, the row or the group).
@@ -49,7 +51,8 @@ class PackedWeights {
     constexpr const char* fn = "qgemm::PackedWeights::quantize";
     detail::check_view(fn, "w", w);
     detail::check_finite(fn, "w", w);
-    const int bits = options.bits != 0 ? options.bits : (options.format == WeightFormat::s8 ? 8 : 4);
+    const int bits =
+        options.bits != 0 ? options.bits : (options.format == WeightFormat::s8 ? 8 : 4);
     check_format_bits(fn, "options.bits", options.format, bits);
     std::size_t group_size = 0;  // per channel
     if (options.granularity == Granularity::PerGroup) {
@@ -88,10 +91,12 @@ class PackedWeights {
   /// Packs plain integers with unit scales, for the integer gemm on raw weights.
   template <class T>
   static PackedWeights pack_unscaled(const char* function, MatrixView<const T> q) {
-    constexpr WeightFormat format = detail::storage_bits<T>() == 4 ? WeightFormat::s4 : WeightFormat::s8;
-    return pack_integers(function, format, q,
-                         GroupedQuantParams::per_channel(q.rows(), q.cols(), detail::storage_bits<T>(),
-                                                         std::vector<float>(q.rows(), 1.0f)));
+    constexpr WeightFormat format =
+        detail::storage_bits<T>() == 4 ? WeightFormat::s4 : WeightFormat::s8;
+    return pack_integers(
+        function, format, q,
+        GroupedQuantParams::per_channel(q.rows(), q.cols(), detail::storage_bits<T>(),
+                                        std::vector<float>(q.rows(), 1.0f)));
   }
 
   std::size_t rows() const { return params_.rows; }  ///< N, output channels
@@ -136,7 +141,8 @@ class PackedWeights {
     const std::size_t groups = params_.groups_per_row();
     for (std::size_t n = 0; n < rows(); ++n) {
       if (!(factors[n] > 0.0f) || !std::isfinite(factors[n]))
-        detail::fail(fn, "factors[" + std::to_string(n) + "]", factors[n], ": must be finite and > 0");
+        detail::fail(fn, "factors[" + std::to_string(n) + "]", factors[n],
+                     ": must be finite and > 0");
       for (std::size_t g = 0; g < groups; ++g) out.params_.scales[n * groups + g] *= factors[n];
     }
     detail::check_params(fn, "scaled params", out.params_);
@@ -164,8 +170,8 @@ class PackedWeights {
 
   static GroupedQuantParams empty_params(std::size_t rows, std::size_t cols, int bits,
                                          std::size_t group_size) {
-    GroupedQuantParams p = GroupedQuantParams::per_group(rows, cols, group_size ? group_size : cols,
-                                                         bits, {});
+    GroupedQuantParams p =
+        GroupedQuantParams::per_group(rows, cols, group_size ? group_size : cols, bits, {});
     p.scales.assign(rows * p.groups_per_row(), 1.0f);
     return p;
   }
@@ -190,7 +196,8 @@ class PackedWeights {
     detail::check_params(fn, "params", params);
     if (!params.is_signed) detail::fail(fn, "params.is_signed", "false", ": weights are signed");
     if (!params.symmetric())
-      detail::fail(fn, "params.zero_points", "non-zero", ": weights must be symmetric (zero point 0)");
+      detail::fail(fn, "params.zero_points", "non-zero",
+                   ": weights must be symmetric (zero point 0)");
     detail::check_grouped_shape(fn, params, q.rows(), q.cols());
     if (params.granularity() == Granularity::PerGroup)
       check_group_size(fn, "params.group_size", params.group_size);

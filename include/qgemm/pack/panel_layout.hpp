@@ -22,27 +22,38 @@
 namespace qgemm {
 namespace pack {
 
-inline constexpr std::size_t kPanelWidth = 16;   ///< output channels per panel (one zmm of int32)
-inline constexpr std::size_t kBlockPanels = 3;   ///< panels interleaved per block
+inline constexpr std::size_t kPanelWidth = 16;  ///< output channels per panel (one zmm of int32)
+inline constexpr std::size_t kBlockPanels = 3;  ///< panels interleaved per block
 inline constexpr std::size_t kBlockWidth = kPanelWidth * kBlockPanels;  ///< 48 channels
-inline constexpr std::size_t kKGroup = 4;        ///< k values per 32-bit lane (vpdpbusd)
-inline constexpr std::size_t kPanelBytes = kPanelWidth * kKGroup;       ///< 64: one zmm
+inline constexpr std::size_t kKGroup = 4;  ///< k values per 32-bit lane (vpdpbusd)
+inline constexpr std::size_t kPanelBytes = kPanelWidth * kKGroup;        ///< 64: one zmm
 inline constexpr std::size_t kGroupStride = kPanelBytes * kBlockPanels;  ///< 192 bytes per group
 
-constexpr std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
-constexpr std::size_t panel_count(std::size_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
-constexpr std::size_t block_count(std::size_t n) { return (n + kBlockWidth - 1) / kBlockWidth; }
+constexpr std::size_t round_up(std::size_t v, std::size_t m) {
+  return (v + m - 1) / m * m;
+}
+constexpr std::size_t panel_count(std::size_t n) {
+  return (n + kPanelWidth - 1) / kPanelWidth;
+}
+constexpr std::size_t block_count(std::size_t n) {
+  return (n + kBlockWidth - 1) / kBlockWidth;
+}
 
 /// K padded for the storage: s8 to a multiple of 4, s4 to a multiple of 8.
-constexpr std::size_t padded_k(std::size_t k, bool s4) { return round_up(k, s4 ? 8 : 4); }
+constexpr std::size_t padded_k(std::size_t k, bool s4) {
+  return round_up(k, s4 ? 8 : 4);
+}
 
 /// Bytes of one block of an s8 array of padded depth kp (s4: half).
-constexpr std::size_t s8_block_bytes(std::size_t kp) { return kp * kBlockWidth; }
+constexpr std::size_t s8_block_bytes(std::size_t kp) {
+  return kp * kBlockWidth;
+}
 
 /// Byte offset of the first group of the panel holding channel n (a multiple of 16), in an
 /// array of `groups` groups per block (s8: kp / 4; fp32: K).
 constexpr std::size_t panel_offset(std::size_t n, std::size_t groups) {
-  return (n / kBlockWidth) * groups * kGroupStride + ((n % kBlockWidth) / kPanelWidth) * kPanelBytes;
+  return (n / kBlockWidth) * groups * kGroupStride +
+         ((n % kBlockWidth) / kPanelWidth) * kPanelBytes;
 }
 constexpr std::size_t s8_panel_offset(std::size_t n, std::size_t kp) {
   return panel_offset(n, kp / kKGroup);
@@ -60,7 +71,9 @@ constexpr std::size_t s4_offset(std::size_t n, std::size_t k, std::size_t kp) {
          ((n % kBlockWidth) / kPanelWidth) * kPanelBytes + (k / 8) * kGroupStride +
          (n % kPanelWidth) * kKGroup + k % kKGroup;
 }
-constexpr unsigned s4_nibble(std::size_t k) { return (k % 8) >= 4 ? 1u : 0u; }
+constexpr unsigned s4_nibble(std::size_t k) {
+  return (k % 8) >= 4 ? 1u : 0u;
+}
 
 }  // namespace pack
 }  // namespace qgemm

@@ -39,8 +39,8 @@ inline std::vector<int> allocate_bits(const std::vector<double>& clip_values, do
     for (std::size_t i = 0; i < n; ++i) {
       const double a = clip_values[i];
       const double m = a > 0.0 ? std::round(log2_s + std::log2(a) * 2.0 / 3.0) : min_bits;
-      out[i] = static_cast<int>(std::clamp(m, static_cast<double>(min_bits),
-                                           static_cast<double>(max_bits)));
+      out[i] = static_cast<int>(
+          std::clamp(m, static_cast<double>(min_bits), static_cast<double>(max_bits)));
       total += out[i];
     }
     return total / static_cast<double>(n);

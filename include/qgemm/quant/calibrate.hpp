@@ -25,7 +25,7 @@ struct CalibrationOptions {
   /// false: unsigned with a zero point, range [min(x, 0), max(x, 0)], scale = range / (2^bits - 1).
   /// Clipping methods other than MinMax clip that range to [-a, a] (a: the method's threshold).
   bool symmetric = true;
-  double percentile = 99.99;         ///< Clip::Percentile: of |x|, in (0, 100]
+  double percentile = 99.99;          ///< Clip::Percentile: of |x|, in (0, 100]
   std::size_t histogram_bins = 2048;  ///< Clip::KL: bins of the |x| histogram
 };
 
@@ -59,9 +59,15 @@ inline void include(Range& r, float v) {
 inline void check_options(const char* function, const CalibrationOptions& o) {
   check_bits(function, "options.bits", o.bits);
   switch (o.method) {
-    case Clip::MinMax: case Clip::Percentile: case Clip::MSE: case Clip::KL:
-    case Clip::AciqLaplace: case Clip::AciqGauss: break;
-    default: fail(function, "options.method", static_cast<int>(o.method), ": unknown clipping method");
+    case Clip::MinMax:
+    case Clip::Percentile:
+    case Clip::MSE:
+    case Clip::KL:
+    case Clip::AciqLaplace:
+    case Clip::AciqGauss:
+      break;
+    default:
+      fail(function, "options.method", static_cast<int>(o.method), ": unknown clipping method");
   }
   if (o.method == Clip::Percentile && !(o.percentile > 0.0 && o.percentile <= 100.0))
     fail(function, "options.percentile", o.percentile, ": must be in (0, 100]");
@@ -74,12 +80,18 @@ inline void check_options(const char* function, const CalibrationOptions& o) {
 inline double clip_threshold(const float* x, std::size_t n, const CalibrationOptions& o) {
   const Moments m = moments(x, n);
   switch (o.method) {
-    case Clip::MinMax: return m.max_abs;
-    case Clip::Percentile: return percentile_abs(x, n, o.percentile);
-    case Clip::MSE: return mse_threshold(x, n, m, o.bits);
-    case Clip::KL: return kl_threshold(x, n, m, o.bits, o.histogram_bins);
-    case Clip::AciqLaplace: return aciq_threshold(Prior::Laplace, m, o.bits);
-    case Clip::AciqGauss: return aciq_threshold(Prior::Gauss, m, o.bits);
+    case Clip::MinMax:
+      return m.max_abs;
+    case Clip::Percentile:
+      return percentile_abs(x, n, o.percentile);
+    case Clip::MSE:
+      return mse_threshold(x, n, m, o.bits);
+    case Clip::KL:
+      return kl_threshold(x, n, m, o.bits, o.histogram_bins);
+    case Clip::AciqLaplace:
+      return aciq_threshold(Prior::Laplace, m, o.bits);
+    case Clip::AciqGauss:
+      return aciq_threshold(Prior::Gauss, m, o.bits);
   }
   return m.max_abs;
 }
@@ -118,11 +130,13 @@ inline QuantParams calibrate(MatrixView<const float> x, const CalibrationOptions
   constexpr const char* fn = "qgemm::calibrate";
   detail::check_options(fn, options);
   detail::check_view(fn, "x", x);
-  if (x.empty()) detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
+  if (x.empty())
+    detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
   detail::check_finite(fn, "x", x);
   std::vector<float> values;
   values.reserve(x.rows() * x.cols());
-  for (std::size_t i = 0; i < x.rows(); ++i) values.insert(values.end(), x.row(i), x.row(i) + x.cols());
+  for (std::size_t i = 0; i < x.rows(); ++i)
+    values.insert(values.end(), x.row(i), x.row(i) + x.cols());
   return detail::calibrate_values(values.data(), values.size(), options);
 }
 
@@ -133,7 +147,8 @@ inline GroupedQuantParams calibrate_grouped(MatrixView<const float> x, std::size
   constexpr const char* fn = "qgemm::calibrate_grouped";
   detail::check_options(fn, options);
   detail::check_view(fn, "x", x);
-  if (x.empty()) detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
+  if (x.empty())
+    detail::fail(fn, "x", "empty ", x.rows(), " x ", x.cols(), ": no data to calibrate on");
   detail::check_finite(fn, "x", x);
   GroupedQuantParams p;
   p.bits = options.bits;

@@ -54,8 +54,10 @@ inline double aciq_clip_ratio(Prior prior, int bits) {
   const double g = (std::sqrt(5.0) - 1.0) / 2.0;
   double c = hi - g * (hi - lo), d = lo + g * (hi - lo);
   for (int it = 0; it < 200; ++it) {
-    if (aciq_expected_mse(prior, c, bits) < aciq_expected_mse(prior, d, bits)) hi = d;
-    else lo = c;
+    if (aciq_expected_mse(prior, c, bits) < aciq_expected_mse(prior, d, bits))
+      hi = d;
+    else
+      lo = c;
     c = hi - g * (hi - lo);
     d = lo + g * (hi - lo);
   }

@@ -13,7 +13,8 @@
 namespace qgemm {
 
 /// Affine quantization of one tensor:  real = scale * (q - zero_point),
-/// q an integer of `bits` bits, in [-2^(bits-1), 2^(bits-1) - 1] when signed, [0, 2^bits - 1] when not.
+/// q an integer of `bits` bits, in [-2^(bits-1), 2^(bits-1) - 1] when signed, [0, 2^bits - 1] when
+/// not.
 struct QuantParams {
   float scale = 1.0f;
   std::int32_t zero_point = 0;
@@ -21,7 +22,9 @@ struct QuantParams {
   bool is_signed = true;
 
   constexpr std::int32_t qmin() const { return is_signed ? -(1 << (bits - 1)) : 0; }
-  constexpr std::int32_t qmax() const { return is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1; }
+  constexpr std::int32_t qmax() const {
+    return is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+  }
 };
 
 /// How many (scale, zero point) pairs a matrix has.
@@ -32,8 +35,8 @@ enum class Granularity {
 };
 
 /// Parameters of a [rows x cols] matrix with one (scale, zero point) per row and group of
-/// `group_size` consecutive columns: element (r, c) uses index r * groups_per_row() + c / group_size.
-/// Per-channel is the case group_size >= cols (one group per row).
+/// `group_size` consecutive columns: element (r, c) uses index r * groups_per_row() + c /
+/// group_size. Per-channel is the case group_size >= cols (one group per row).
 struct GroupedQuantParams {
   int bits = 8;
   bool is_signed = true;
@@ -65,16 +68,16 @@ struct GroupedQuantParams {
                                         std::vector<float> scales,
                                         std::vector<std::int32_t> zero_points = {},
                                         bool is_signed = true) {
-    return GroupedQuantParams{bits,          is_signed,         rows, cols, cols,
-                              std::move(scales), std::move(zero_points)};
+    return GroupedQuantParams{
+        bits, is_signed, rows, cols, cols, std::move(scales), std::move(zero_points)};
   }
   /// One pair per row and group of `group_size` columns.
   static GroupedQuantParams per_group(std::size_t rows, std::size_t cols, std::size_t group_size,
                                       int bits, std::vector<float> scales,
                                       std::vector<std::int32_t> zero_points = {},
                                       bool is_signed = true) {
-    return GroupedQuantParams{bits,          is_signed,         rows, cols, group_size,
-                              std::move(scales), std::move(zero_points)};
+    return GroupedQuantParams{
+        bits, is_signed, rows, cols, group_size, std::move(scales), std::move(zero_points)};
   }
 };
 
@@ -105,8 +108,8 @@ inline void check_params(const char* function, const std::string& name,
     fail(function, name + ".group_size", 0, ": must be > 0 (use >= cols for per-channel)");
   const std::size_t expected = p.rows * p.groups_per_row();
   if (p.scales.size() != expected)
-    fail(function, name + ".scales.size()", p.scales.size(), ": expected rows * groups = ",
-         expected);
+    fail(function, name + ".scales.size()", p.scales.size(),
+         ": expected rows * groups = ", expected);
   if (!p.zero_points.empty() && p.zero_points.size() != expected)
     fail(function, name + ".zero_points.size()", p.zero_points.size(),
          ": expected 0 (all zero) or rows * groups = ", expected);

@@ -35,9 +35,8 @@ inline void check_finite(const char* function, const char* name, MatrixView<cons
   for (std::size_t r = 0; r < x.rows(); ++r)
     for (std::size_t c = 0; c < x.cols(); ++c)
       if (!std::isfinite(x(r, c)))
-        fail(function,
-             std::string(name) + "(" + std::to_string(r) + ", " + std::to_string(c) + ")", x(r, c),
-             ": data to quantize must be finite");
+        fail(function, std::string(name) + "(" + std::to_string(r) + ", " + std::to_string(c) + ")",
+             x(r, c), ": data to quantize must be finite");
 }
 
 /// One value; x must be finite. Clamping before rounding keeps the float->int conversion in range.
@@ -79,9 +78,15 @@ void check_range(const char* function, const char* name, const T* q, std::size_t
            ": outside the range [", p.qmin(), ", ", p.qmax(), "] of ", p.bits, "-bit params");
 }
 
-inline int load_integer(const std::int8_t* row, std::size_t c) { return row[c]; }
-inline int load_integer(const std::uint8_t* row, std::size_t c) { return row[c]; }
-inline int load_integer(const int4x2* row, std::size_t c) { return int4_at(row, c); }
+inline int load_integer(const std::int8_t* row, std::size_t c) {
+  return row[c];
+}
+inline int load_integer(const std::uint8_t* row, std::size_t c) {
+  return row[c];
+}
+inline int load_integer(const int4x2* row, std::size_t c) {
+  return int4_at(row, c);
+}
 
 template <class T>
 void store_integer(T* row, std::size_t c, std::int32_t v) {
@@ -104,10 +109,10 @@ void quantize_span(const float* x, std::size_t n, const QuantParams& p, T* q) {
 }
 
 inline void check_grouped_shape(const char* function, const GroupedQuantParams& p, std::size_t rows,
-                         std::size_t cols) {
+                                std::size_t cols) {
   if (p.rows != rows || p.cols != cols)
-    fail(function, "params.rows x params.cols", p.rows, " x ", p.cols,
-         ": must match the matrix, ", rows, " x ", cols);
+    fail(function, "params.rows x params.cols", p.rows, " x ", p.cols, ": must match the matrix, ",
+         rows, " x ", cols);
 }
 
 }  // namespace detail
@@ -179,9 +184,9 @@ void quantize(MatrixView<const float> x, const QuantParams& p, MatrixView<T> q) 
 
 /// Quantizes a [rows x cols] matrix with per-channel or per-group params into int8, uint8 or
 /// int4x2 storage (int4x2 takes signed params of at most 4 bits; odd rows get a zero pad nibble).
-template <class T, class = std::enable_if_t<std::is_same_v<T, std::int8_t> ||
-                                            std::is_same_v<T, std::uint8_t> ||
-                                            std::is_same_v<T, int4x2>>>
+template <class T,
+          class = std::enable_if_t<std::is_same_v<T, std::int8_t> ||
+                                   std::is_same_v<T, std::uint8_t> || std::is_same_v<T, int4x2>>>
 void quantize(MatrixView<const float> x, const GroupedQuantParams& p, MatrixView<T> q) {
   constexpr const char* fn = "qgemm::quantize";
   detail::check_params(fn, "params", p);
@@ -205,9 +210,9 @@ void quantize(MatrixView<const float> x, const GroupedQuantParams& p, MatrixView
       const std::size_t c0 = g * p.group_size;
       const std::size_t c1 = std::min(x.cols(), c0 + p.group_size);
       for (std::size_t c = c0; c < c1; ++c)
-        detail::store_integer(out, c,
-                              detail::quantize_value(x(r, c), inv_scale, gp.zero_point, gp.qmin(),
-                                                     gp.qmax()));
+        detail::store_integer(
+            out, c,
+            detail::quantize_value(x(r, c), inv_scale, gp.zero_point, gp.qmin(), gp.qmax()));
     }
   }
 }

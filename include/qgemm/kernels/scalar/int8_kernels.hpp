@@ -40,11 +40,19 @@ struct Ops {
   static vf max_f(vf a, vf b) { return std::max(a, b); }
   static vf min_f(vf a, vf b) { return std::min(a, b); }
   static vi round_i(vf a) { return static_cast<std::int32_t>(std::nearbyint(a)); }
-  static void store_i(std::int32_t* p, vi v, mask m) { if (m) *p = v; }
-  static void store_f(float* p, vf v, mask m) { if (m) *p = v; }
+  static void store_i(std::int32_t* p, vi v, mask m) {
+    if (m) *p = v;
+  }
+  static void store_f(float* p, vf v, mask m) {
+    if (m) *p = v;
+  }
   static void store_f_all(float* p, vf v) { *p = v; }
-  static void store_s8(std::int8_t* p, vi v, mask m) { if (m) *p = static_cast<std::int8_t>(v); }
-  static void store_u8(std::uint8_t* p, vi v, mask m) { if (m) *p = static_cast<std::uint8_t>(v); }
+  static void store_s8(std::int8_t* p, vi v, mask m) {
+    if (m) *p = static_cast<std::int8_t>(v);
+  }
+  static void store_u8(std::uint8_t* p, vi v, mask m) {
+    if (m) *p = static_cast<std::uint8_t>(v);
+  }
 };
 
 #define QGEMM_EPILOGUE_TARGET

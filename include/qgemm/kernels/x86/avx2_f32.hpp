@@ -20,29 +20,32 @@ struct Tile {
     const std::size_t stride = group_stride / sizeof(float);
     __m256 acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
     const float* ap = a + g0 * R;
     const float* bp = b + g0 * stride;
     for (std::size_t g = g0; g < g1; ++g, ap += R, bp += stride) {
       __m256 w[V];
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = _mm256_loadu_ps(bp + (v / 2) * 16 + (v % 2) * 8);
+      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] =
+          _mm256_loadu_ps(bp + (v / 2) * 16 + (v % 2) * 8);
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m256 x = _mm256_broadcast_ss(ap + r);
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] =
+            _mm256_fmadd_ps(x, w[v], acc[r][v]);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
-        float* o = out + r * ldt + v * 8;
-        _mm256_storeu_ps(o, accumulate ? _mm256_add_ps(acc[r][v], _mm256_loadu_ps(o)) : acc[r][v]);
-      }
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+      float* o = out + r * ldt + v * 8;
+      _mm256_storeu_ps(o, accumulate ? _mm256_add_ps(acc[r][v], _mm256_loadu_ps(o)) : acc[r][v]);
+    }
   }
 };
 
 }  // namespace x86_avx2_f32
 
 template <>
-struct F32Kernels<Isa::avx2> : x86_avx2::Epilogue, F32Types,
+struct F32Kernels<Isa::avx2> : x86_avx2::Epilogue,
+                               F32Types,
                                x86::TileDispatch<x86_avx2_f32::Tile, 6, 1, float, float, float> {};
 template <>
 struct F32Kernels<Isa::avx_vnni> : F32Kernels<Isa::avx2> {};

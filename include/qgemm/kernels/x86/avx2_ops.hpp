@@ -36,12 +36,16 @@ struct Ops {
   QGEMM_TARGET_AVX2 static vf min_f(vf a, vf b) { return _mm256_min_ps(a, b); }
   QGEMM_TARGET_AVX2 static vi round_i(vf a) { return _mm256_cvtps_epi32(a); }
   QGEMM_TARGET_AVX2 static void store_i(std::int32_t* p, vi v, mask n) {
-    if (n == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
-    else _mm256_maskstore_epi32(reinterpret_cast<int*>(p), lane_mask(n), v);
+    if (n == 8)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+    else
+      _mm256_maskstore_epi32(reinterpret_cast<int*>(p), lane_mask(n), v);
   }
   QGEMM_TARGET_AVX2 static void store_f(float* p, vf v, mask n) {
-    if (n == 8) _mm256_storeu_ps(p, v);
-    else _mm256_maskstore_ps(p, lane_mask(n), v);
+    if (n == 8)
+      _mm256_storeu_ps(p, v);
+    else
+      _mm256_maskstore_ps(p, lane_mask(n), v);
   }
   QGEMM_TARGET_AVX2 static void store_f_all(float* p, vf v) { _mm256_storeu_ps(p, v); }
   QGEMM_TARGET_AVX2 static void store_bytes(void* p, vi v, mask n) {

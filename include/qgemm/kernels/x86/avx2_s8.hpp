@@ -25,36 +25,35 @@ struct Tile {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     __m256i acc[R][Q];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
     const std::int16_t* ap = a + g0 * R * 4;
     const std::int8_t* bp = b + g0 * group_stride;
     for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
       __m256i w[Q];
-      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
-        w[q] = _mm256_cvtepi8_epi16(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * 64 + (q % 4) * 16)));
+      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] = _mm256_cvtepi8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * 64 + (q % 4) * 16)));
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
-          acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] =
+            _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) {
-        // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of this half panel, in order.
-        const __m256i sums =
-            _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
-        auto* o = reinterpret_cast<__m256i*>(out + r * ldt + h * 8);
-        _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(sums, _mm256_loadu_si256(o)) : sums);
-      }
+        QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) {
+      // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of this half panel, in order.
+      const __m256i sums =
+          _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
+      auto* o = reinterpret_cast<__m256i*>(out + r * ldt + h * 8);
+      _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(sums, _mm256_loadu_si256(o)) : sums);
+    }
   }
 };
 
 }  // namespace x86_avx2
 
 template <>
-struct IntKernels<Isa::avx2> : x86_avx2::Epilogue, Int8Types,
-                             x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t> {
+struct IntKernels<Isa::avx2>
+    : x86_avx2::Epilogue, Int8Types, x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
 };
 

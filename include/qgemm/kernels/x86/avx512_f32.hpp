@@ -19,31 +19,33 @@ struct Tile {
     const std::size_t stride = group_stride / sizeof(float);
     __m512 acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_ps();
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_ps();
     const float* ap = a + g0 * R;
     const float* bp = b + g0 * stride;
-    _Pragma("GCC unroll 2")
-    for (std::size_t g = g0; g < g1; ++g, ap += R, bp += stride) {
+    _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R, bp += stride) {
       __m512 w[P];
       QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_ps(bp + p * 16);
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m512 x = _mm512_set1_ps(ap[r]);
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_fmadd_ps(x, w[p], acc[r][p]);
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
+            _mm512_fmadd_ps(x, w[p], acc[r][p]);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-        float* o = out + r * ldt + p * 16;
-        _mm512_storeu_ps(o, accumulate ? _mm512_add_ps(acc[r][p], _mm512_loadu_ps(o)) : acc[r][p]);
-      }
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
+      float* o = out + r * ldt + p * 16;
+      _mm512_storeu_ps(o, accumulate ? _mm512_add_ps(acc[r][p], _mm512_loadu_ps(o)) : acc[r][p]);
+    }
   }
 };
 
 }  // namespace x86_avx512_f32
 
 template <>
-struct F32Kernels<Isa::avx512> : x86_avx512::Epilogue, F32Types,
-                                 x86::TileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
+struct F32Kernels<Isa::avx512>
+    : x86_avx512::Epilogue,
+      F32Types,
+      x86::TileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
 template <>
 struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::avx512> {};
 

@@ -37,7 +37,9 @@ struct Ops {
   QGEMM_TARGET_AVX512 static void store_i(std::int32_t* p, vi v, mask m) {
     _mm512_mask_storeu_epi32(p, m, v);
   }
-  QGEMM_TARGET_AVX512 static void store_f(float* p, vf v, mask m) { _mm512_mask_storeu_ps(p, m, v); }
+  QGEMM_TARGET_AVX512 static void store_f(float* p, vf v, mask m) {
+    _mm512_mask_storeu_ps(p, m, v);
+  }
   QGEMM_TARGET_AVX512 static void store_f_all(float* p, vf v) { _mm512_storeu_ps(p, v); }
   // Values are already clamped to the byte range: truncation keeps them.
   QGEMM_TARGET_AVX512 static void store_s8(std::int8_t* p, vi v, mask m) {

@@ -16,36 +16,37 @@ namespace x86_avx512_vnni {
 template <std::size_t R, std::size_t P>
 struct Tile {
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
-                                           std::size_t group_stride, std::size_t g0,
-                                           std::size_t g1, std::int32_t* out, std::size_t ldt,
-                                           bool accumulate) {
+                                           std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                           std::int32_t* out, std::size_t ldt, bool accumulate) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     const std::uint8_t* ap = a + g0 * R * 4;
     const std::int8_t* bp = b + g0 * group_stride;
-    _Pragma("GCC unroll 2")
-    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+    _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
       __m512i w[P];
       QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m512i x = _mm512_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], x, w[p]);
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
+            _mm512_dpbusd_epi32(acc[r][p], x, w[p]);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-        std::int32_t* o = out + r * ldt + p * 16;
-        _mm512_storeu_si512(o, accumulate ? _mm512_add_epi32(acc[r][p], _mm512_loadu_si512(o)) : acc[r][p]);
-      }
+        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
+      std::int32_t* o = out + r * ldt + p * 16;
+      _mm512_storeu_si512(
+          o, accumulate ? _mm512_add_epi32(acc[r][p], _mm512_loadu_si512(o)) : acc[r][p]);
+    }
   }
 };
 
 }  // namespace x86_avx512_vnni
 
 template <>
-struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue, Int8Types,
-                             x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t> {
+struct IntKernels<Isa::avx512_vnni> : x86_avx512::Epilogue,
+                                      Int8Types,
+                                      x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t> {
   using AElem = std::uint8_t;
 };
 

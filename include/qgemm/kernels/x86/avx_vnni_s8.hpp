@@ -21,31 +21,33 @@ struct Tile {
     constexpr std::size_t V = 2 * P;  // ymm per row
     __m256i acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
     const std::int8_t* bp = b + g0 * group_stride;
     for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
       __m256i w[V];
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v)
-        w[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (v / 2) * 64 + (v % 2) * 32));
+      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (v / 2) * 64 + (v % 2) * 32));
       QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
         const __m256i x = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_dpbusd_avx_epi32(acc[r][v], x, w[v]);
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] =
+            _mm256_dpbusd_avx_epi32(acc[r][v], x, w[v]);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
-        auto* o = reinterpret_cast<__m256i*>(out + r * ldt + v * 8);
-        _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(o)) : acc[r][v]);
-      }
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+      auto* o = reinterpret_cast<__m256i*>(out + r * ldt + v * 8);
+      _mm256_storeu_si256(
+          o, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(o)) : acc[r][v]);
+    }
   }
 };
 
 }  // namespace x86_avx_vnni
 
 template <>
-struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue, Int8Types,
-                             x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t> {
+struct IntKernels<Isa::avx_vnni>
+    : x86_avx2::Epilogue, Int8Types, x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t> {
   using AElem = std::uint8_t;
 };
 
