@@ -263,9 +263,15 @@ TEST(Errors, NegativeThreadCountIsRefused) {
 TEST(Errors, UnknownIsaNamesAreRefused) {
   expect_error([] { qgemm::parse_isa("avx9000"); }, "name", "avx9000");
 #if !defined(_WIN32)
+  // Restore whatever the process was started with: other tests read QGEMM_ISA too.
+  const char* before = std::getenv("QGEMM_ISA");
+  const std::string saved = before != nullptr ? before : "";
   ::setenv("QGEMM_ISA", "sse9", 1);
   expect_error([] { qgemm::detail::isa_from_environment(); }, "QGEMM_ISA", "sse9");
-  ::unsetenv("QGEMM_ISA");
+  if (before != nullptr)
+    ::setenv("QGEMM_ISA", saved.c_str(), 1);
+  else
+    ::unsetenv("QGEMM_ISA");
 #endif
 }
 
