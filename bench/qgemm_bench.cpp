@@ -41,7 +41,8 @@ Options (besides Google Benchmark's --benchmark_* flags):
                              (default: 1x4096x4096,16x1024x1024,256x256x256,512x512x512)
   --threads=N                threads for every library (default 1)
   --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best)
-  --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4
+  --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4; for qgemmfused also
+                             per-group weight scales, e.g. s8s4g128 (groups of 128 along K)
   --impls=LIST               subset of qgemm,eigen,onednn (default) and qgemmfused: the
                              integer rows through linear() with the fused epilogue
                              (dequantize, bias, ReLU -> fp32) instead of int32 out
@@ -74,6 +75,33 @@ Problem parse_shape(const std::string& text) {
   if (p.M == 0 || p.N == 0 || p.K == 0)
     throw std::invalid_argument("shape '" + text + "' is empty");
   return p;
+}
+
+/// An integer dtype name: activations u8|s8, weights s8|s4, then gN for per-group weight scales
+/// (groups of N along K; qgemmfused only, as the int32 product has no scales) or nothing for
+/// per-channel scales. "s8s4g128": s8 activations, s4 weights in groups of 128.
+struct IntDtype {
+  bool signed_activations = false;
+  qgemm::WeightFormat format = qgemm::WeightFormat::s8;
+  std::size_t group_size = 0;  ///< 0: per channel
+};
+bool parse_int_dtype(const std::string& name, IntDtype& out) {
+  if (name.size() < 4 || (name.compare(0, 2, "u8") != 0 && name.compare(0, 2, "s8") != 0))
+    return false;
+  out.signed_activations = name[0] == 's';
+  if (name.compare(2, 2, "s8") == 0)
+    out.format = qgemm::WeightFormat::s8;
+  else if (name.compare(2, 2, "s4") == 0)
+    out.format = qgemm::WeightFormat::s4;
+  else
+    return false;
+  out.group_size = 0;
+  if (name.size() == 4) return true;
+  if (name[4] != 'g' || name.size() == 5) return false;
+  for (std::size_t i = 5; i < name.size(); ++i)
+    if (name[i] < '0' || name[i] > '9') return false;
+  out.group_size = std::stoul(name.substr(5));
+  return out.group_size > 0 && out.group_size % 4 == 0;
 }
 
 /// Takes our flags out of argv (Google Benchmark gets the rest).
@@ -111,6 +139,14 @@ Config parse_args(int& argc, char** argv) {
     }
   }
   argc = out;
+  for (const std::string& d : c.dtypes) {
+    IntDtype t;
+    if (d != "f32" && !parse_int_dtype(d, t))
+      throw std::invalid_argument("unknown dtype '" + d + "'");
+  }
+  for (const std::string& i : c.impls)
+    if (i != "qgemm" && i != "qgemmfused" && i != "eigen" && i != "onednn")
+      throw std::invalid_argument("unknown impl '" + i + "'");
   return c;
 }
 
@@ -125,22 +161,27 @@ std::vector<TA> random_activations(std::mt19937& rng, std::size_t n) {
   for (auto& x : v) x = static_cast<TA>(d(rng));
   return v;
 }
-inline qgemm::PackedWeights random_weights(std::mt19937& rng, const Problem& p,
-                                           qgemm::WeightFormat format) {
+inline qgemm::PackedWeights random_weights(std::mt19937& rng, const Problem& p, const IntDtype& t) {
   std::normal_distribution<float> d(0.0f, 1.0f);
   std::vector<float> w(p.N * p.K);
   for (auto& x : w) x = d(rng);
-  return qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, {format});
+  qgemm::WeightQuantOptions o;
+  o.format = t.format;
+  if (t.group_size > 0) {
+    o.granularity = qgemm::Granularity::PerGroup;
+    o.group_size = t.group_size;
+  }
+  return qgemm::PackedWeights::quantize({w.data(), p.N, p.K}, o);
 }
 
 template <class TA>
 class QgemmInt : public Runner {
  public:
-  QgemmInt(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
+  QgemmInt(const Problem& p, const IntDtype& t, const qgemm::GemmOptions& options)
       : p_(p), options_(options), c_(p.M * p.N) {
     std::mt19937 rng(3);
     a_ = random_activations<TA>(rng, p.M * p.K);
-    weights_ = random_weights(rng, p, format);
+    weights_ = random_weights(rng, p, t);
   }
   void run() override {
     qgemm::gemm(qgemm::MatrixView<const TA>(a_.data(), p_.M, p_.K), std::is_signed_v<TA> ? 0 : 128,
@@ -183,11 +224,11 @@ class QgemmF32 : public Runner {
 template <class TA>
 class QgemmFused : public Runner {
  public:
-  QgemmFused(const Problem& p, qgemm::WeightFormat format, const qgemm::GemmOptions& options)
+  QgemmFused(const Problem& p, const IntDtype& t, const qgemm::GemmOptions& options)
       : p_(p), bias_(p.N, 0.25f), y_(p.M * p.N) {
     std::mt19937 rng(5);
     a_ = random_activations<TA>(rng, p.M * p.K);
-    weights_ = random_weights(rng, p, format);
+    weights_ = random_weights(rng, p, t);
     x_params_ = qgemm::QuantParams{0.02f, std::is_signed_v<TA> ? 0 : 128, 8, std::is_signed_v<TA>};
     options_.activation = qgemm::Activation::ReLU;
     options_.threads = options.threads;
@@ -210,24 +251,20 @@ class QgemmFused : public Runner {
 std::unique_ptr<Runner> make_qgemm_runner(const std::string& dtype, const Problem& p,
                                           const Config& c) {
   const qgemm::GemmOptions o{c.threads, c.isa};
-  using qgemm::WeightFormat;
   if (dtype == "f32") return std::make_unique<QgemmF32>(p, o);
-  if (dtype == "u8s8") return std::make_unique<QgemmInt<std::uint8_t>>(p, WeightFormat::s8, o);
-  if (dtype == "s8s8") return std::make_unique<QgemmInt<std::int8_t>>(p, WeightFormat::s8, o);
-  if (dtype == "u8s4") return std::make_unique<QgemmInt<std::uint8_t>>(p, WeightFormat::s4, o);
-  if (dtype == "s8s4") return std::make_unique<QgemmInt<std::int8_t>>(p, WeightFormat::s4, o);
-  return nullptr;
+  IntDtype t;
+  if (!parse_int_dtype(dtype, t) || t.group_size > 0) return nullptr;
+  if (t.signed_activations) return std::make_unique<QgemmInt<std::int8_t>>(p, t, o);
+  return std::make_unique<QgemmInt<std::uint8_t>>(p, t, o);
 }
 
 std::unique_ptr<Runner> make_fused_runner(const std::string& dtype, const Problem& p,
                                           const Config& c) {
   const qgemm::GemmOptions o{c.threads, c.isa};
-  using qgemm::WeightFormat;
-  if (dtype == "u8s8") return std::make_unique<QgemmFused<std::uint8_t>>(p, WeightFormat::s8, o);
-  if (dtype == "s8s8") return std::make_unique<QgemmFused<std::int8_t>>(p, WeightFormat::s8, o);
-  if (dtype == "u8s4") return std::make_unique<QgemmFused<std::uint8_t>>(p, WeightFormat::s4, o);
-  if (dtype == "s8s4") return std::make_unique<QgemmFused<std::int8_t>>(p, WeightFormat::s4, o);
-  return nullptr;
+  IntDtype t;
+  if (!parse_int_dtype(dtype, t)) return nullptr;
+  if (t.signed_activations) return std::make_unique<QgemmFused<std::int8_t>>(p, t, o);
+  return std::make_unique<QgemmFused<std::uint8_t>>(p, t, o);
 }
 
 std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& dtype,
@@ -240,8 +277,10 @@ std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& 
 }
 
 bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
-  if (impl == "qgemm") return true;
-  if (impl == "qgemmfused") return dtype != "f32";
+  IntDtype t;
+  const bool integer = parse_int_dtype(dtype, t);
+  if (impl == "qgemm") return dtype == "f32" || (integer && t.group_size == 0);
+  if (impl == "qgemmfused") return integer;
   if (impl == "eigen") return dtype == "f32";
   if (impl == "onednn")
     return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");

@@ -10,7 +10,9 @@
 // S is exact in int32 (K bound, see max_exact_k); the scaling is fp32. With a weight bias
 // correction (LinearOptions::weight_shift) v[m][n] += shift[n] * sum_k xhat[m][k] before the bias.
 // Per channel the order is (sa * sw[n]) * S; per group the group terms are summed in order of g,
-// then multiplied by sa.
+// then multiplied by sa. With per-row activation params (ActivationQuant::DynamicPerRow) sa is
+// sa[m] and zero points are 0: the same formulas with sa[m] for sa, so row m's output equals a
+// per-tensor call on that row alone with its params.
 #pragma once
 
 #include <cmath>
@@ -60,10 +62,12 @@ void check_linear(const char* fn, std::size_t x_rows, std::size_t x_cols, const 
 }
 
 /// Runs the integer product on quantized activations and the fused epilogue. All checked.
+/// `row_scales`: null, or one activation scale per row of Xq (then xp.scale is 1).
 template <class TA, class Y>
 void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
                 const PackedWeights& W, const float* bias, MatrixView<Y> out,
-                const QuantParams* output_params, const LinearOptions& o) {
+                const QuantParams* output_params, const LinearOptions& o,
+                const float* row_scales = nullptr) {
   check_k_bound(fn, Xq.cols(), max_abs_offset(xp.qmin(), xp.qmax(), xp.zero_point),
                 std::int64_t{1} << (W.bits() - 1));
   const int threads = thread_count(fn, o.threads);
@@ -73,21 +77,25 @@ void run_linear(const char* fn, MatrixView<const TA> Xq, const QuantParams& xp,
   EpiloguePlan plan;
   plan_corrections<TA>(plan, W, xp.zero_point, grouped);
   kernels::EpilogueArgs& e = plan.args;
-  const std::size_t stride = e.stride, N = W.rows(), groups = grouped ? wp.groups_per_row() : 1;
-  plan.col_scale.assign(groups * stride, 0.0f);
-  for (std::size_t g = 0; g < groups; ++g)
-    for (std::size_t n = 0; n < N; ++n)
-      plan.col_scale[g * stride + n] =
-          grouped ? wp.scales[n * groups + g] : xp.scale * wp.scales[n];
-  e.col_scale = plan.col_scale.data();
+  const std::size_t stride = e.stride, N = W.rows();
+  if (grouped) {
+    e.col_scale = W.group_scales_data();  // kept by the weights, pack::group_vector_index
+  } else {
+    plan.col_scale.assign(stride, 0.0f);
+    for (std::size_t n = 0; n < N; ++n) plan.col_scale[n] = xp.scale * wp.scales[n];
+    e.col_scale = plan.col_scale.data();
+  }
   e.a_scale = xp.scale;
+  e.row_scale = row_scales;
   plan.set_output_stage(bias, N, linear_epilogue(nullptr, o));
   if (o.weight_shift != nullptr) {
     // sum_k xhat[m][k] = sa * sum_k (q[m][k] - za), exact in int64 before the scaling.
     plan.col_shift.assign(stride, 0.0f);
     std::copy(o.weight_shift, o.weight_shift + N, plan.col_shift.begin());
-    for (const std::int64_t s : activation_row_sums(Xq, xp.zero_point))
-      plan.row_sum.push_back(xp.scale * static_cast<float>(s));
+    const std::vector<std::int64_t> sums = activation_row_sums(Xq, xp.zero_point);
+    for (std::size_t m = 0; m < sums.size(); ++m)
+      plan.row_sum.push_back((row_scales != nullptr ? row_scales[m] : xp.scale) *
+                             static_cast<float>(sums[m]));
     e.col_shift = plan.col_shift.data();
     e.row_sum = plan.row_sum.data();
   }
@@ -116,6 +124,29 @@ void check_quantized_activations(const char* fn, MatrixView<const TA> Xq, const 
       check_range(fn, ("X row " + std::to_string(m)).c_str(), Xq.row(m), Xq.cols(), xp);
 }
 
+/// fp32 activations quantized row by row (symmetric, s8): row m gets scale sa[m] from its own
+/// range, and the epilogue applies sa[m]. Arguments are checked by the caller.
+template <class Y>
+void linear_per_row(const char* fn, MatrixView<const float> X, const PackedWeights& W,
+                    const float* bias, MatrixView<Y> out, const QuantParams* output_params,
+                    const LinearOptions& o) {
+  check_bits(fn, "options.activation_bits", o.activation_bits);
+  const QuantParams xp{1.0f, 0, o.activation_bits, true};
+  check_k_bound(fn, X.cols(), max_abs_offset(xp.qmin(), xp.qmax(), 0),
+                std::int64_t{1} << (W.bits() - 1));
+  const std::size_t M = X.rows(), K = X.cols();
+  std::vector<float> row_scales(M, 1.0f);
+  std::vector<std::int8_t> q(M * K);
+  const CalibrationOptions row_options{o.activation_bits, Clip::MinMax, true};
+  for (std::size_t m = 0; m < M && K > 0; ++m) {
+    const QuantParams p = calibrate(X.row(m), K, row_options);
+    row_scales[m] = p.scale;
+    quantize(X.row(m), K, p, q.data() + m * K);
+  }
+  run_linear(fn, MatrixView<const std::int8_t>(q.data(), M, K), xp, W, bias, out, output_params, o,
+             row_scales.data());
+}
+
 /// fp32 activations: choose or take params, check them, quantize X, run.
 template <class Y>
 void linear_from_float(MatrixView<const float> X, const PackedWeights& W, const float* bias,
@@ -125,6 +156,10 @@ void linear_from_float(MatrixView<const float> X, const PackedWeights& W, const 
   check_view(fn, "X", X);
   check_linear(fn, X.rows(), X.cols(), W, bias, out, output_params, o);
   check_finite(fn, "X", X);
+  if (o.activation_quant == ActivationQuant::DynamicPerRow) {
+    linear_per_row(fn, X, W, bias, out, output_params, o);
+    return;
+  }
   QuantParams xp;
   if (o.activation_quant == ActivationQuant::Static) {
     xp = o.activation_params;
@@ -163,8 +198,8 @@ void linear_from_quantized(MatrixView<const TA> Xq, const QuantParams& xp, const
 
 }  // namespace detail
 
-/// fp32 activations X [M x K] (quantized per tensor as options say) times packed weights
-/// W [N x K] into fp32 Y [M x N]. `bias` is null or holds N floats.
+/// fp32 activations X [M x K] (quantized per tensor or per row, as options say) times packed
+/// weights W [N x K] into fp32 Y [M x N]. `bias` is null or holds N floats.
 inline void linear(MatrixView<const float> X, const PackedWeights& W, const float* bias,
                    MatrixView<float> Y, const LinearOptions& options = {}) {
   detail::linear_from_float(X, W, bias, Y, nullptr, options);

@@ -18,6 +18,10 @@ struct GemmOptions {
 enum class ActivationQuant {
   Dynamic,  ///< per-tensor min-max params chosen from X on every call
   Static,   ///< LinearOptions::activation_params, calibrated beforehand
+  /// Symmetric min-max params for each row of X on every call (s8 storage, zero point 0, so
+  /// `signed_activations` does not apply): a row of small values keeps its resolution next to
+  /// a row of large ones. The usual choice for decode with int4 weights.
+  DynamicPerRow,
 };
 
 struct LinearOptions {

@@ -24,8 +24,9 @@ namespace detail {
 
 /// `a` holds all M rows packed for Kernels (pack_activations); `weights(b0, b1, buffer)` returns
 /// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
-/// `buffer` when they must be unpacked first.
-template <class Kernels, class WeightBlocks>
+/// `buffer` when they must be unpacked first. S4: the blocks are s4 (two groups per 192 bytes),
+/// read by Kernels::tile_s4.
+template <class Kernels, bool S4 = false, class WeightBlocks>
 void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N, std::size_t groups,
                  const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads) {
   using BElem = typename Kernels::BElem;
@@ -53,10 +54,17 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
         for (std::size_t jr = n0; jr < n1; jr += NR) {  // jr: weight micro-panels
           const std::size_t panels = pack::panel_count(std::min(NR, n1 - jr));
-          const auto* bp = reinterpret_cast<const BElem*>(b + pack::panel_offset(jr - n0, groups));
-          for (std::size_t ir = ic; ir < ic1; ir += MR)  // ir: activation micro-panels
-            Kernels::tile(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1,
-                          sums.data() + (ir - ic) * lds + (jr - n0), lds, pg > 0);
+          const auto* bp = reinterpret_cast<const BElem*>(
+              b + pack::panel_offset(jr - n0, S4 ? groups / 2 : groups));
+          for (std::size_t ir = ic; ir < ic1; ir += MR) {  // ir: activation micro-panels
+            Acc* t = sums.data() + (ir - ic) * lds + (jr - n0);
+            if constexpr (S4)
+              Kernels::tile_s4(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
+                               pg > 0);
+            else
+              Kernels::tile(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
+                            pg > 0);
+          }
         }
       }
       for (std::size_t ir = ic; ir < ic1; ir += MR)

@@ -52,29 +52,45 @@ inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
       static_cast<std::uint32_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b)));
 }
 
-/// Corrections for activations with zero point za (before the shift) against W:
-/// col_corr[g][n] = (za + shift) * sum_{k in g} W[n][k]  (mod 2^32; one group unless grouped).
+/// Corrections for activations with zero point za (before the shift) against W. Whole K:
+/// col_corr[n] = (za + shift) * sum_k W[n][k] (mod 2^32), one vector per call. Grouped: the
+/// epilogue multiplies the weights' own per-group column sums by (za + shift) as it goes, so a
+/// call does no work proportional to the number of groups.
 template <class TA>
 void plan_corrections(EpiloguePlan& plan, const PackedWeights& W, std::int32_t za, bool grouped) {
   const std::size_t stride = W.padded_rows();
-  const std::size_t groups = grouped ? W.params().groups_per_row() : 1;
-  const std::size_t all = W.params().groups_per_row();
   const std::int64_t za_eff = static_cast<std::int64_t>(za) + activation_shift<TA>();
-  plan.col_corr.assign(groups * stride, 0);
-  for (std::size_t g = 0; g < all; ++g) {
-    const std::int32_t* sums = W.column_sums(g);
-    std::int32_t* corr = plan.col_corr.data() + (grouped ? g : 0) * stride;
-    for (std::size_t n = 0; n < stride; ++n)
-      corr[n] = static_cast<std::int32_t>(static_cast<std::uint32_t>(corr[n]) +
-                                          static_cast<std::uint32_t>(wrap_mul(za_eff, sums[n])));
-  }
   plan.grouped = grouped;
   plan.args.stride = stride;
+  const std::size_t groups = W.params().groups_per_row();
+  if (grouped) {
+    plan.args.groups = groups;
+    plan.args.col_sums = W.column_sums_data();
+    plan.args.col_sums_factor = static_cast<std::int32_t>(za_eff);
+    return;
+  }
+  plan.col_corr.assign(stride, 0);
+  for (std::size_t n = 0; n < W.rows(); ++n) {
+    std::uint32_t sum = 0;
+    for (std::size_t g = 0; g < groups; ++g)
+      sum += static_cast<std::uint32_t>(wrap_mul(za_eff, W.column_sum(n, g)));
+    plan.col_corr[n] = static_cast<std::int32_t>(sum);
+  }
   plan.args.col_corr = plan.col_corr.data();
 }
 
+/// Rows up to which s4 weights are read by the s4 tiles, unpacked in registers on every pass;
+/// above it each task unpacks its blocks to s8 once and reuses them across the rows.
+inline constexpr std::size_t kFusedS4MaxRows = 256;
+
+/// Whether the s4 tiles read W directly: s4, few rows, and groups of K that start on a byte.
+inline bool fused_s4(const PackedWeights& W, std::size_t M, bool grouped) {
+  return W.format() == WeightFormat::s4 && M <= kFusedS4MaxRows &&
+         (!grouped || W.params().group_size % 8 == 0);
+}
+
 /// Per-group weights: one int32 tile per group of K, scaled in fp32 group by group.
-template <Isa I>
+template <Isa I, bool S4>
 void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed, std::size_t M,
                           const PackedWeights& W, const EpiloguePlan& plan, int threads) {
   using Kernels = kernels::IntKernels<I>;
@@ -92,7 +108,8 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
     grid.range(task, m0, m1, n0, n1);
     const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
     ScratchBuffer<std::int8_t> b_unpacked;
-    const std::int8_t* b = s8_blocks(W, b0, b1, b_unpacked);
+    const std::int8_t* b = S4 ? reinterpret_cast<const std::int8_t*>(W.block_data(b0))
+                              : s8_blocks(W, b0, b1, b_unpacked);
     alignas(64) std::int32_t tile[MR * NR];
     alignas(64) float acc[MR * NR];
     for (std::size_t ir = m0; ir < m1; ir += MR) {
@@ -101,10 +118,13 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
       for (std::size_t jr = n0; jr < n1; jr += NR) {
         const std::size_t cols = std::min(NR, n1 - jr);
         const std::size_t panels = pack::panel_count(cols);
-        const std::int8_t* bp = b + pack::s8_panel_offset(jr - n0, kp);
+        const std::int8_t* bp = b + pack::panel_offset(jr - n0, S4 ? kp / 8 : kp / 4);
         for (std::size_t g = 0; g < groups; ++g) {
           const std::size_t g1 = g + 1 == groups ? kp / 4 : (g + 1) * group_k4;
-          Kernels::tile(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
+          if constexpr (S4)
+            Kernels::tile_s4(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
+          else
+            Kernels::tile(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
           Kernels::accumulate_group(e, g, tile, NR, rows, jr, cols, acc, NR);
         }
         Kernels::store_grouped(e, acc, NR, ir, rows, jr, cols);
@@ -127,14 +147,25 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
     pack_activations<pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp, MR,
                                     a_packed.data() + m * kp);
   });
+  const bool s4 = fused_s4(W, M, plan.grouped);
   if (plan.grouped) {
-    run_int_gemm_grouped<I>(a_packed.data(), M, W, plan, threads);
+    if (s4)
+      run_int_gemm_grouped<I, true>(a_packed.data(), M, W, plan, threads);
+    else
+      run_int_gemm_grouped<I, false>(a_packed.data(), M, W, plan, threads);
     return;
   }
   const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
     return s8_blocks(W, b0, b1, buffer);
   };
-  run_blocked<Kernels>(a_packed.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads);
+  const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
+    return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+  };
+  if (s4)
+    run_blocked<Kernels, true>(a_packed.data(), M, N, kp / pack::kKGroup, s4_weights, plan.args,
+                               threads);
+  else
+    run_blocked<Kernels>(a_packed.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads);
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../epilogue.hpp"
+#include "../pack/panel_layout.hpp"
 
 namespace qgemm {
 namespace kernels {
@@ -15,10 +16,14 @@ enum class OutputKind { Int32, Float, S8, U8 };
 /// kernels load them whole; one such vector per group of K where weights are per group.
 ///
 ///   t        = the tile: sum over k of a * w, a the (shifted) u8 activation, wrapping int32
-///   S        = t - col_corr[g][n] - row_corr[m]              (exact: the K bound holds)
+///   S        = t - col_corr[n] - row_corr[m]                 (exact: the K bound holds)
+///   per group: S_g = t_g - col_sums_factor * col_sums(n, g)   (read from the weights)
+/// Per group, col_sums and col_scale are [block][group][48] (pack::group_vector_index).
 ///   Int32:     out = S
-///   per channel (groups == 1):  v = col_scale[n] * float(S)
-///   per group:                  acc = sum_g col_scale[g][n] * float(S_g);  v = a_scale * acc
+///   per channel (groups == 1):  v = col_scale[n] * float(S), or with row scales
+///                               v = (row_scale[m] * col_scale[n]) * float(S)
+///   per group:                  acc = sum_g col_scale[g][n] * float(S_g);
+///                               v = (row_scale ? row_scale[m] : a_scale) * acc
 ///   weight bias correction:     v += row_sum[m] * col_shift[n]   (when col_shift is set)
 ///   Float / S8 / U8:  y = act(v + bias[n]);  Float stores y, S8/U8 store
 ///                     clamp(nearbyint(min(max(y * out_inv_scale, out_lo), out_hi))) + out_zp
@@ -27,10 +32,14 @@ struct EpilogueArgs {
   void* out = nullptr;
   std::size_t ldo = 0;
   std::size_t stride = 0;                  ///< padded channel count of the vectors below
-  const std::int32_t* col_corr = nullptr;  ///< [groups][stride]
+  const std::int32_t* col_corr = nullptr;  ///< [stride], whole K
+  std::size_t groups = 1;                  ///< groups of K per channel
+  const std::int32_t* col_sums = nullptr;  ///< per group: sum of W over each group of K
+  std::int32_t col_sums_factor = 0;        ///< activation zero point plus shift
   const std::int32_t* row_corr = nullptr;  ///< [M], or null
-  const float* col_scale = nullptr;        ///< [groups][stride]
+  const float* col_scale = nullptr;        ///< [stride], or per group as col_sums
   float a_scale = 1.0f;
+  const float* row_scale = nullptr;  ///< [M] per-row activation scales, or null
   const float* bias = nullptr;       ///< [stride], or null
   const float* col_shift = nullptr;  ///< [stride] per-channel weight shift, or null
   const float* row_sum = nullptr;    ///< [M] sum_k of dequantized activations (with col_shift)

@@ -48,7 +48,7 @@ struct Epilogue {
       Ops::store_u8(static_cast<std::uint8_t*>(e.out) + m * e.ldo + n, q, valid);
   }
 
-  /// Per-channel scales: v = col_scale[n] * float(S).
+  /// Per-channel scales: v = col_scale[n] * float(S), or (row_scale[m] * col_scale[n]) * float(S).
   QGEMM_EPILOGUE_TARGET static void store_dequantized(const EpilogueArgs& e,
                                                       const std::int32_t* tile, std::size_t ldt,
                                                       std::size_t m0, std::size_t rows,
@@ -59,8 +59,9 @@ struct Epilogue {
         typename Ops::vi s =
             Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
         s = Ops::sub_i(s, Ops::set1_i(rc));
-        const typename Ops::vf v = Ops::mul_f(Ops::load_f(e.col_scale + n0 + c), Ops::cvt_f(s));
-        write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
+        typename Ops::vf scale = Ops::load_f(e.col_scale + n0 + c);
+        if (e.row_scale != nullptr) scale = Ops::mul_f(Ops::set1_f(e.row_scale[m0 + r]), scale);
+        write_output(e, Ops::mul_f(scale, Ops::cvt_f(s)), m0 + r, n0 + c, Ops::first(cols - c));
       }
     }
   }
@@ -91,26 +92,29 @@ struct Epilogue {
                                                      std::size_t rows, std::size_t n0,
                                                      std::size_t cols, float* acc,
                                                      std::size_t lda) {
-    const std::int32_t* corr = e.col_corr + g * e.stride + n0;
-    const float* scale = e.col_scale + g * e.stride + n0;
+    // Columns n0 .. n0 + cols lie in one block (tile widths divide the block width).
+    const std::size_t at = ::qgemm::pack::group_vector_index(n0, g, e.groups);
+    const std::int32_t* sums = e.col_sums + at;
+    const float* scale = e.col_scale + at;
+    const typename Ops::vi factor = Ops::set1_i(e.col_sums_factor);
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        const typename Ops::vi s =
-            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(corr + c));
+        const typename Ops::vi corr = Ops::mullo_i(factor, Ops::load_i(sums + c));
+        const typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), corr);
         typename Ops::vf v = Ops::mul_f(Ops::load_f(scale + c), Ops::cvt_f(s));
         if (g > 0) v = Ops::add_f(Ops::load_f(acc + r * lda + c), v);
         Ops::store_f_all(acc + r * lda + c, v);
       }
   }
 
-  /// Per-group scales, after the last group: v = a_scale * acc.
+  /// Per-group scales, after the last group: v = a_scale (or row_scale[m]) * acc.
   QGEMM_EPILOGUE_TARGET static void store_grouped(const EpilogueArgs& e, const float* acc,
                                                   std::size_t lda, std::size_t m0, std::size_t rows,
                                                   std::size_t n0, std::size_t cols) {
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        const typename Ops::vf v =
-            Ops::mul_f(Ops::set1_f(e.a_scale), Ops::load_f(acc + r * lda + c));
+        const float sa = e.row_scale != nullptr ? e.row_scale[m0 + r] : e.a_scale;
+        const typename Ops::vf v = Ops::mul_f(Ops::set1_f(sa), Ops::load_f(acc + r * lda + c));
         write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
       }
   }

@@ -118,10 +118,16 @@ class PackedWeights {
   const std::uint8_t* block_data(std::size_t block) const {
     return data_.data() + block * block_bytes();
   }
-  /// sum_k W[n][k] over group g of K, at [g * padded_rows() + n]; zero for padding channels.
-  const std::int32_t* column_sums(std::size_t group) const {
-    return col_sums_.data() + group * padded_rows();
+  /// sum_k W[n][k] over group g of K (the whole row unless per group); 0 for padding channels.
+  std::int32_t column_sum(std::size_t n, std::size_t group) const {
+    return col_sums_[pack::group_vector_index(n, group, params_.groups_per_row())];
   }
+  /// Every column sum, at pack::group_vector_index(n, g, groups).
+  const std::int32_t* column_sums_data() const { return col_sums_.data(); }
+
+  /// Every scale, at pack::group_vector_index(n, g, groups) (0 for padding channels): the
+  /// layout the per-group epilogue reads.
+  const float* group_scales_data() const { return group_scales_.data(); }
 
   /// The integer weight at (n, k).
   int value(std::size_t n, std::size_t k) const {
@@ -146,6 +152,7 @@ class PackedWeights {
       for (std::size_t g = 0; g < groups; ++g) out.params_.scales[n * groups + g] *= factors[n];
     }
     detail::check_params(fn, "scaled params", out.params_);
+    out.transpose_scales();
     return out;
   }
 
@@ -166,6 +173,15 @@ class PackedWeights {
     // s4 padding is code 8 (weight 0), s8 padding is 0.
     data_.assign(block_bytes() * blocks(), format_ == WeightFormat::s4 ? 0x88 : 0);
     col_sums_.assign(params_.groups_per_row() * padded_rows(), 0);
+    transpose_scales();
+  }
+
+  void transpose_scales() {
+    const std::size_t groups = params_.groups_per_row();
+    group_scales_.assign(groups * padded_rows(), 0.0f);
+    for (std::size_t n = 0; n < rows(); ++n)
+      for (std::size_t g = 0; g < groups; ++g)
+        group_scales_[pack::group_vector_index(n, g, groups)] = params_.scales[n * groups + g];
   }
 
   static GroupedQuantParams empty_params(std::size_t rows, std::size_t cols, int bits,
@@ -225,7 +241,7 @@ class PackedWeights {
     const std::size_t groups = params_.groups_per_row();
     const std::size_t group_size = groups == 1 ? K : params_.group_size;
     for (std::size_t k = 0; k < K; ++k) {
-      col_sums_[(k / group_size) * padded_rows() + n] += values[k];
+      col_sums_[pack::group_vector_index(n, k / group_size, groups)] += values[k];
       if (format_ == WeightFormat::s8) {
         data_[pack::s8_offset(n, k, kp)] = static_cast<std::uint8_t>(values[k]);
       } else {
@@ -240,7 +256,8 @@ class PackedWeights {
   WeightFormat format_ = WeightFormat::s8;
   GroupedQuantParams params_;
   std::vector<std::uint8_t> data_;      ///< panels, see pack/panel_layout.hpp
-  std::vector<std::int32_t> col_sums_;  ///< [group][padded_rows()]
+  std::vector<std::int32_t> col_sums_;  ///< [block][group][48], pack::group_vector_index
+  std::vector<float> group_scales_;     ///< params_.scales in the same layout
 };
 
 }  // namespace qgemm

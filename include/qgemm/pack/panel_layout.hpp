@@ -65,6 +65,13 @@ constexpr std::size_t s8_offset(std::size_t n, std::size_t k, std::size_t kp) {
          (n % kPanelWidth) * kKGroup + k % kKGroup;
 }
 
+/// Index of (channel n, group g) in a vector per channel and group of K stored block by block,
+/// [block][group][48]: while a tile walks the groups of one block its scales and column sums
+/// come from consecutive memory.
+constexpr std::size_t group_vector_index(std::size_t n, std::size_t g, std::size_t groups) {
+  return (n / kBlockWidth) * groups * kBlockWidth + g * kBlockWidth + n % kBlockWidth;
+}
+
 /// Byte offset and nibble (0 low, 1 high) of weight (n, k) in an s4 array of depth kp.
 constexpr std::size_t s4_offset(std::size_t n, std::size_t k, std::size_t kp) {
   return (n / kBlockWidth) * s8_block_bytes(kp) / 2 +

@@ -34,6 +34,9 @@ struct Ops {
   static vi add_i(vi a, vi b) {
     return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) + static_cast<std::uint32_t>(b));
   }
+  static vi mullo_i(vi a, vi b) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) * static_cast<std::uint32_t>(b));
+  }
   static vf cvt_f(vi a) { return static_cast<float>(a); }
   static vf mul_f(vf a, vf b) { return a * b; }
   static vf add_f(vf a, vf b) { return a + b; }
@@ -71,17 +74,44 @@ struct IntKernels<Isa::scalar> : scalar::Epilogue, Int8Types {
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
                    std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
                    std::size_t ldt, bool accumulate = false) {
+    run<false>(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate);
+  }
+  /// The same on s4 weights: two groups per group_stride bytes, the low nibbles (offset
+  /// binary) group g0, g0 + 2, ...; g0 and g1 even.
+  static void tile_s4(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
+                      std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                      std::size_t ldt, bool accumulate = false) {
+    run<true>(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate);
+  }
+
+ private:
+  template <bool S4>
+  static std::int32_t weight(const std::int8_t* b, std::size_t p, std::size_t group_stride,
+                             std::size_t g, std::size_t j, std::size_t i) {
+    constexpr std::size_t G = pack::kKGroup;
+    if constexpr (S4) {
+      const auto byte =
+          static_cast<std::uint8_t>(b[p * pack::kPanelBytes + g / 2 * group_stride + j * G + i]);
+      return static_cast<std::int32_t>(g % 2 ? byte >> 4 : byte & 0xFu) - 8;
+    } else {
+      return b[p * pack::kPanelBytes + g * group_stride + j * G + i];
+    }
+  }
+
+  template <bool S4>
+  static void run(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
+                  std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                  std::size_t ldt, bool accumulate) {
     constexpr std::size_t W = pack::kPanelWidth, G = pack::kKGroup;
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t p = 0; p < panels; ++p) {
         std::uint32_t acc[W] = {};
         for (std::size_t g = g0; g < g1; ++g) {
           const AElem* ar = a + g * rows * G + r * G;
-          const std::int8_t* bp = b + p * pack::kPanelBytes + g * group_stride;
           for (std::size_t j = 0; j < W; ++j)
             for (std::size_t i = 0; i < G; ++i)
               acc[j] += static_cast<std::uint32_t>(ar[i]) *
-                        static_cast<std::uint32_t>(static_cast<std::int32_t>(bp[j * G + i]));
+                        static_cast<std::uint32_t>(weight<S4>(b, p, group_stride, g, j, i));
         }
         for (std::size_t j = 0; j < W; ++j) {
           std::int32_t& o = out[r * ldt + p * W + j];

@@ -17,8 +17,26 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx2 {
 
-template <std::size_t R, std::size_t P>
-struct Tile {
+/// One group of 4 k: for each row a 64-bit broadcast of its 4 int16 activations, Q vpmaddwd.
+template <std::size_t R, std::size_t Q>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void madd_group(__m256i (&acc)[R][Q], const __m256i (&w)[Q],
+                                                      const std::int16_t* ap) {
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
+    QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] =
+        _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
+  }
+}
+
+/// 16 bytes of quarter q (4 channels x 4 k) of a group.
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m128i load_quarter(const std::int8_t* p, std::size_t q) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (q / 4) * 64 + (q % 4) * 16));
+}
+
+/// S4: two groups per group_stride bytes, low nibbles first; the bytes widen to int16 and
+/// w = (x & 15) - 8, (x >> 4) - 8 exactly.
+template <std::size_t R, std::size_t P, bool S4>
+struct TileImpl {
   QGEMM_TARGET_AVX2 static void run(const std::int16_t* a, const std::int8_t* b,
                                     std::size_t group_stride, std::size_t g0, std::size_t g1,
                                     std::int32_t* out, std::size_t ldt, bool accumulate) {
@@ -27,15 +45,27 @@ struct Tile {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
     const std::int16_t* ap = a + g0 * R * 4;
-    const std::int8_t* bp = b + g0 * group_stride;
-    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
-      __m256i w[Q];
-      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(bp + (q / 4) * 64 + (q % 4) * 16)));
-      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-        const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] =
-            _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
+    if constexpr (S4) {
+      const __m256i nibble = _mm256_set1_epi16(0x0F), eight = _mm256_set1_epi16(8);
+      const std::int8_t* bp = b + g0 / 2 * group_stride;
+      for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
+        __m256i x[Q], w[Q];
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) {
+          x[q] = _mm256_cvtepu8_epi16(load_quarter(bp, q));
+          w[q] = _mm256_sub_epi16(_mm256_and_si256(x[q], nibble), eight);
+        }
+        madd_group<R, Q>(acc, w, ap);
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
+            _mm256_sub_epi16(_mm256_srli_epi16(x[q], 4), eight);
+        madd_group<R, Q>(acc, w, ap + R * 4);
+      }
+    } else {
+      const std::int8_t* bp = b + g0 * group_stride;
+      for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+        __m256i w[Q];
+        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
+            _mm256_cvtepi8_epi16(load_quarter(bp, q));
+        madd_group<R, Q>(acc, w, ap);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
@@ -48,12 +78,18 @@ struct Tile {
     }
   }
 };
+template <std::size_t R, std::size_t P>
+using Tile = TileImpl<R, P, false>;
+template <std::size_t R, std::size_t P>
+using TileS4 = TileImpl<R, P, true>;
 
 }  // namespace x86_avx2
 
 template <>
-struct IntKernels<Isa::avx2>
-    : x86_avx2::Epilogue, Int8Types, x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t> {
+struct IntKernels<Isa::avx2> : x86_avx2::Epilogue,
+                               Int8Types,
+                               x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t>,
+                               x86::S4TileDispatch<x86_avx2::TileS4, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
 };
 

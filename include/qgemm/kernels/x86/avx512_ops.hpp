@@ -26,6 +26,7 @@ struct Ops {
   QGEMM_TARGET_AVX512 static vi set1_i(std::int32_t v) { return _mm512_set1_epi32(v); }
   QGEMM_TARGET_AVX512 static vf set1_f(float v) { return _mm512_set1_ps(v); }
   QGEMM_TARGET_AVX512 static vi sub_i(vi a, vi b) { return _mm512_sub_epi32(a, b); }
+  QGEMM_TARGET_AVX512 static vi mullo_i(vi a, vi b) { return _mm512_mullo_epi32(a, b); }
   QGEMM_TARGET_AVX512 static vi add_i(vi a, vi b) { return _mm512_add_epi32(a, b); }
   QGEMM_TARGET_AVX512 static vf cvt_f(vi a) { return _mm512_cvtepi32_ps(a); }
   QGEMM_TARGET_AVX512 static vf mul_f(vf a, vf b) { return _mm512_mul_ps(a, b); }

@@ -13,8 +13,27 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx_vnni {
 
-template <std::size_t R, std::size_t P>
-struct Tile {
+/// One group of 4 k: for each row a 32-bit broadcast of its activations, V vpdpbusd.
+template <std::size_t R, std::size_t V>
+QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m256i (&acc)[R][V],
+                                                         const __m256i (&w)[V],
+                                                         const std::uint8_t* ap) {
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+    const __m256i x = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
+    QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] =
+        _mm256_dpbusd_avx_epi32(acc[r][v], x, w[v]);
+  }
+}
+
+/// ymm v of a group: half v % 2 of panel v / 2.
+QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int8_t* p,
+                                                                  std::size_t v) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + (v / 2) * 64 + (v % 2) * 32));
+}
+
+/// S4: two groups per group_stride bytes, low nibbles first, w = (nibble & 15) - 8.
+template <std::size_t R, std::size_t P, bool S4>
+struct TileImpl {
   QGEMM_TARGET_AVX_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                         std::size_t group_stride, std::size_t g0, std::size_t g1,
                                         std::int32_t* out, std::size_t ldt, bool accumulate) {
@@ -23,15 +42,26 @@ struct Tile {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
-    const std::int8_t* bp = b + g0 * group_stride;
-    for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
-      __m256i w[V];
-      QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + (v / 2) * 64 + (v % 2) * 32));
-      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-        const __m256i x = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] =
-            _mm256_dpbusd_avx_epi32(acc[r][v], x, w[v]);
+    if constexpr (S4) {
+      const __m256i nibble = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+      const std::int8_t* bp = b + g0 / 2 * group_stride;
+      for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
+        __m256i s[V], w[V];
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+          s[v] = load_half_panel(bp, v);
+          w[v] = _mm256_sub_epi8(_mm256_and_si256(s[v], nibble), eight);
+        }
+        dot_group<R, V>(acc, w, ap);
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] =
+            _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(s[v], 4), nibble), eight);
+        dot_group<R, V>(acc, w, ap + R * 4);
+      }
+    } else {
+      const std::int8_t* bp = b + g0 * group_stride;
+      for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+        __m256i w[V];
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = load_half_panel(bp, v);
+        dot_group<R, V>(acc, w, ap);
       }
     }
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
@@ -42,12 +72,18 @@ struct Tile {
     }
   }
 };
+template <std::size_t R, std::size_t P>
+using Tile = TileImpl<R, P, false>;
+template <std::size_t R, std::size_t P>
+using TileS4 = TileImpl<R, P, true>;
 
 }  // namespace x86_avx_vnni
 
 template <>
-struct IntKernels<Isa::avx_vnni>
-    : x86_avx2::Epilogue, Int8Types, x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t> {
+struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue,
+                                   Int8Types,
+                                   x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t>,
+                                   x86::S4TileDispatch<x86_avx_vnni::TileS4, 6, 1, std::uint8_t> {
   using AElem = std::uint8_t;
 };
 

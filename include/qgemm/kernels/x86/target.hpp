@@ -31,6 +31,8 @@
 
 // Register tiles are arrays indexed by constants; unrolling keeps them in registers.
 #define QGEMM_UNROLL _Pragma("GCC unroll 32")
+// Helpers of a kernel's inner loop take its register arrays by reference: they must inline.
+#define QGEMM_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace qgemm {
 namespace kernels {
@@ -69,6 +71,19 @@ struct TileDispatch {
                    std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
                    std::size_t ldt, bool accumulate = false) {
     static constexpr auto table = tile_table<Tile, MR, NP>();
+    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
+  }
+};
+
+/// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
+/// group_stride bytes, pack/panel_layout.hpp); g0 and g1 are even.
+template <template <std::size_t, std::size_t> class TileS4, std::size_t MR, std::size_t NP,
+          class AElem>
+struct S4TileDispatch {
+  static void tile_s4(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
+                      std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
+                      std::size_t ldt, bool accumulate = false) {
+    static constexpr auto table = tile_table<TileS4, MR, NP>();
     table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
   }
 };
