@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -20,6 +22,7 @@
 
 #include "peaks.hpp"
 #include "peers.hpp"
+#include "results_io.hpp"
 
 namespace qgemm_bench {
 namespace {
@@ -32,6 +35,8 @@ struct Config {
   std::vector<std::string> impls = {"qgemm", "eigen", "onednn"};
   bool peaks = true;
   std::size_t read_bw_mib = 64;
+  std::string out = "qgemm-bench-results";  ///< <out>.csv and <out>.json; empty: none
+  std::size_t total = 0;                    ///< benchmarks registered, for the progress line
 };
 
 const char* kUsage = R"(qgemm-bench: int8 / int4 / fp32 matrix products, qgemm next to its peers.
@@ -49,6 +54,8 @@ Options (besides Google Benchmark's --benchmark_* flags):
   --peaks=on|off             also time the yardsticks peak/vnni512, peak/fma512 and
                              peak/read_bw/<N>MiB (default on)
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
+  --out=PATH                 write the raw results to PATH.csv and PATH.json (default
+                             qgemm-bench-results in the working directory; --out= for none)
   --help                     this text
 
 Names: <impl>_<dtype>/<M>/<N>/<K>; counter GOPS = 2*M*N*K per wall-clock second / 1e9.
@@ -134,6 +141,8 @@ Config parse_args(int& argc, char** argv) {
       c.peaks = std::string(v) != "off" && std::string(v) != "0";
     } else if (const char* v = value("--read_bw_mib")) {
       c.read_bw_mib = std::stoul(v);
+    } else if (const char* v = value("--out")) {
+      c.out = v;
     } else {
       argv[out++] = argv[i];
     }
@@ -287,9 +296,16 @@ bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
   return false;
 }
 
+std::string bench_name(const std::string& impl, const std::string& dtype, const Problem& p);
+
 /// Times the runner with wall-clock time (honest with threads) and reports GOPS.
 void run_benchmark(benchmark::State& state, const std::string& impl, const std::string& dtype,
                    Problem p, const Config* c) {
+  // Progress on stderr, once per benchmark (the library calls this function several times).
+  static std::set<std::string> started;
+  const std::string name = bench_name(impl, dtype, p);
+  if (started.insert(name).second)
+    std::fprintf(stderr, "[qgemm-bench %zu/%zu] %s\n", started.size(), c->total, name.c_str());
   std::unique_ptr<Runner> runner = make_runner(impl, dtype, p, *c);
   if (!runner) {
     state.SkipWithError("not available in this build");
@@ -455,6 +471,31 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
       "(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
 }
 
+/// The products of this run (not the yardsticks) as CSV and JSON next to `c.out`.
+void write_results(const SummaryReporter& rep, const Config& c) {
+  if (c.out.empty()) return;
+  std::vector<Result> results;
+  for (const Problem& p : c.shapes)
+    for (const std::string& impl : c.impls)
+      for (const std::string& dtype : c.dtypes) {
+        const double g = rep.gops(bench_name(impl, dtype, p));
+        if (g > 0) results.push_back({impl, dtype, p.M, p.N, p.K, g});
+      }
+  char date[32] = "";
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  const RunInfo info{qgemm::cpu_features().brand, qgemm::isa_name(qgemm::resolve_isa(c.isa)), date,
+                     onednn_version(), c.threads};
+  std::ofstream csv(c.out + ".csv"), json(c.out + ".json");
+  write_csv(csv, results);
+  write_json(json, info, results);
+  if (!csv || !json) {
+    std::fprintf(stderr, "qgemm-bench: could not write %s.csv / .json\n", c.out.c_str());
+    return;
+  }
+  std::printf("raw results: %s.csv and %s.json\n", c.out.c_str(), c.out.c_str());
+}
+
 }  // namespace
 }  // namespace qgemm_bench
 
@@ -477,6 +518,7 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark, impl, dtype,
                                      p, &config)
             ->Unit(benchmark::kMillisecond);
+        ++config.total;
       }
   if (config.peaks) {
     benchmark::RegisterBenchmark("peak/vnni512", peak_instruction, &peak_vnni512)
@@ -491,6 +533,7 @@ int main(int argc, char** argv) {
   SummaryReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_summary(reporter, config);
+  write_results(reporter, config);
   benchmark::Shutdown();
   return 0;
 }
