@@ -292,6 +292,18 @@ TEST(LinearEdge, EmptyKGivesActivationOfBias) {
   EXPECT_EQ(y, (std::vector<float>{0.0f, 0.5f, 2.0f, 0.0f, 0.5f, 2.0f}));
 }
 
+/// sqrt(sum (Y - exact)^2 / sum exact^2) over rows [m0, m1).
+double relative_rms_error(const Matrix<float>& Y, const EigenRowMajor& exact, std::size_t m0,
+                          std::size_t m1) {
+  double err = 0, ref = 0;
+  for (std::size_t m = m0; m < m1; ++m)
+    for (std::size_t n = 0; n < Y.cols; ++n) {
+      err += std::pow(double(Y.at(m, n)) - exact(m, n), 2);
+      ref += std::pow(double(exact(m, n)), 2);
+    }
+  return std::sqrt(err / ref);
+}
+
 // Rows of very different magnitude: per-tensor params spend the int8 range on the largest row,
 // per-row params give every row its own. Error relative to each row's exact fp32 output.
 TEST(LinearPerRow, KeepsSmallRowsAccurateNextToLargeOnes) {
@@ -313,14 +325,8 @@ TEST(LinearPerRow, KeepsSmallRowsAccurateNextToLargeOnes) {
     o.signed_activations = true;
     qgemm::linear(X.cview(), W, nullptr, Y.view(), o);
     double worst = 0;
-    for (std::size_t m = 0; m < M; ++m) {
-      double err = 0, ref = 0;
-      for (std::size_t n = 0; n < N; ++n) {
-        err += std::pow(Y.at(m, n) - exact(m, n), 2);
-        ref += std::pow(exact(m, n), 2);
-      }
-      worst = std::max(worst, std::sqrt(err / ref));
-    }
+    for (std::size_t m = 0; m < M; ++m)
+      worst = std::max(worst, relative_rms_error(Y, exact, m, m + 1));
     return worst;
   };
   const double per_row = worst_row_error(qgemm::ActivationQuant::DynamicPerRow);
@@ -356,26 +362,18 @@ TEST(LinearInt4Accuracy, PerGroup128BeatsPerChannelOnGaussians) {
   fill_normal(rng, X, 0.0f, 1.0f);
   fill_normal(rng, w, 0.0f, 1.0f);
   const EigenRowMajor exact = eigen_view(X) * eigen_view(w).transpose();
-  const auto relative_rms_error = [&](const qgemm::WeightQuantOptions& wo, Isa isa) {
+  const auto error_of = [&](const qgemm::WeightQuantOptions& wo, Isa isa) {
     const auto W = PackedWeights::quantize(w.cview(), wo);
     Matrix<float> Y(M, N);
     qgemm::LinearOptions o;
     o.activation_quant = qgemm::ActivationQuant::DynamicPerRow;
     o.isa = isa;
     qgemm::linear(X.cview(), W, nullptr, Y.view(), o);
-    double err = 0, ref = 0;
-    for (std::size_t m = 0; m < M; ++m)
-      for (std::size_t n = 0; n < N; ++n) {
-        err += std::pow(double(Y.at(m, n)) - exact(m, n), 2);
-        ref += std::pow(double(exact(m, n)), 2);
-      }
-    return std::sqrt(err / ref);
+    return relative_rms_error(Y, exact, 0, M);
   };
   for (Isa isa : qgemm::available_isas()) {
-    const double channel =
-        relative_rms_error({WeightFormat::s4, 0, Granularity::PerChannel, 0}, isa);
-    const double group128 =
-        relative_rms_error({WeightFormat::s4, 0, Granularity::PerGroup, 128}, isa);
+    const double channel = error_of({WeightFormat::s4, 0, Granularity::PerChannel, 0}, isa);
+    const double group128 = error_of({WeightFormat::s4, 0, Granularity::PerGroup, 128}, isa);
     std::printf("%s: int4 relative RMS error per channel %.4f, per group of 128 %.4f\n",
                 qgemm::isa_name(isa), channel, group128);
     EXPECT_LT(group128, channel) << qgemm::isa_name(isa);

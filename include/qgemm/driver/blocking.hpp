@@ -50,12 +50,12 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   constexpr std::size_t BW = pack::kBlockWidth, group_bytes = 4;
   const CacheSizes c = cache_sizes();
   Blocking b{};
-  // Even: s4 weights hold two groups per byte, so a K block starts at an even group.
-  b.kc_groups = std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes)) / 2 * 2;
   // One micro-panel of rows (decode): the weights are read once whatever kc is, so K is not
-  // cut, and no partial sums go back and forth through memory.
-  if (M <= MR) b.kc_groups = std::max<std::size_t>(groups, 2);
-  b.kc_groups = std::min(b.kc_groups, std::max<std::size_t>(groups, 1));
+  // cut, and no partial sums go back and forth through memory. Otherwise even: s4 weights hold
+  // two groups per byte, so a K block starts at an even group.
+  b.kc_groups =
+      M <= MR ? groups : std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes)) / 2 * 2;
+  b.kc_groups = std::clamp<std::size_t>(b.kc_groups, 1, std::max<std::size_t>(groups, 1));
   const std::size_t a_row_bytes = b.kc_groups * Kernels::k_group * sizeof(typename Kernels::AElem);
   // A multiple of mr: row blocks must start where the packed micro-panels start.
   b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes, MR, 256) / MR * MR;

@@ -47,6 +47,11 @@ inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std:
   return buffer.data();
 }
 
+/// s4 blocks from b0 on, as the s4 tiles read them (no copy).
+inline const std::int8_t* s4_blocks(const PackedWeights& W, std::size_t b0) {
+  return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+}
+
 inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
   return static_cast<std::int32_t>(
       static_cast<std::uint32_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b)));
@@ -108,8 +113,7 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
     grid.range(task, m0, m1, n0, n1);
     const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
     ScratchBuffer<std::int8_t> b_unpacked;
-    const std::int8_t* b = S4 ? reinterpret_cast<const std::int8_t*>(W.block_data(b0))
-                              : s8_blocks(W, b0, b1, b_unpacked);
+    const std::int8_t* b = S4 ? s4_blocks(W, b0) : s8_blocks(W, b0, b1, b_unpacked);
     alignas(64) std::int32_t tile[MR * NR];
     alignas(64) float acc[MR * NR];
     for (std::size_t ir = m0; ir < m1; ir += MR) {
@@ -159,7 +163,7 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
     return s8_blocks(W, b0, b1, buffer);
   };
   const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
-    return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
+    return s4_blocks(W, b0);
   };
   if (s4)
     run_blocked<Kernels, true>(a_packed.data(), M, N, kp / pack::kKGroup, s4_weights, plan.args,

@@ -13,7 +13,7 @@ namespace kernels {
 enum class OutputKind { Int32, Float, S8, U8 };
 
 /// Vectors indexed by output channel are padded with zeros to `stride` (a multiple of 16), so
-/// kernels load them whole; one such vector per group of K where weights are per group.
+/// kernels load them whole; per-group vectors are the weights' own, padded block by block.
 ///
 ///   t        = the tile: sum over k of a * w, a the (shifted) u8 activation, wrapping int32
 ///   S        = t - col_corr[n] - row_corr[m]                 (exact: the K bound holds)

@@ -11,6 +11,8 @@
 //                  group: rows x 4 AElem), `b` the first of `panels` consecutive s8 panels of one
 //                  block (64 bytes apart, group_stride bytes from one k group to the next;
 //                  pack/panel_layout.hpp)
+//   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
+//                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
 //   store_tile, accumulate_group, store_grouped
 //                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)
