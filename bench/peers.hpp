@@ -20,6 +20,9 @@ class Runner {
   virtual void run() = 0;
   /// What actually runs, when the library says (oneDNN's implementation name, e.g. one using AMX).
   virtual std::string description() const { return {}; }
+  /// GPU runners time themselves with device events: run_timed() runs once and returns seconds.
+  virtual bool device_timed() const { return false; }
+  virtual double run_timed() { return 0.0; }
 };
 
 /// Eigen fp32: C = A * B^T with B stored [N x K] row-major.
@@ -30,5 +33,13 @@ std::unique_ptr<Runner> make_eigen_runner(const std::string& dtype, const Proble
 std::unique_ptr<Runner> make_onednn_runner(const std::string& dtype, const Problem& p, int threads);
 bool onednn_built();
 std::string onednn_version();
+
+/// The GPU rows (cuda_peer.cu when CMake found a CUDA compiler): impl cuda (dtypes s8s8, s8s4),
+/// cublaslt (s8s8), cublas (f16). nullptr where this build or this machine has no GPU.
+std::unique_ptr<Runner> make_cuda_runner(const std::string& impl, const std::string& dtype,
+                                         const Problem& p);
+bool cuda_built();
+/// "NAME (sm_XY, N SMs)" of the device, or empty where none is present.
+std::string cuda_device();
 
 }  // namespace qgemm_bench

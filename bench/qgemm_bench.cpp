@@ -50,7 +50,9 @@ Options (besides Google Benchmark's --benchmark_* flags):
                              per-group weight scales, e.g. s8s4g128 (groups of 128 along K)
   --impls=LIST               subset of qgemm,eigen,onednn (default) and qgemmfused: the
                              integer rows through linear() with the fused epilogue
-                             (dequantize, bias, ReLU -> fp32) instead of int32 out
+                             (dequantize, bias, ReLU -> fp32) instead of int32 out.
+                             On a GPU (builds with CUDA): cuda (dtypes s8s8, s8s4),
+                             cublaslt (s8s8), cublas (f16), timed with CUDA events
   --peaks=on|off             also time the yardsticks peak/vnni512, peak/fma512 and
                              peak/read_bw/<N>MiB (default on)
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
@@ -111,6 +113,10 @@ bool parse_int_dtype(const std::string& name, IntDtype& out) {
   return out.group_size > 0 && out.group_size % 4 == 0;
 }
 
+bool is_gpu_impl(const std::string& impl) {
+  return impl == "cuda" || impl == "cublaslt" || impl == "cublas";
+}
+
 /// Takes our flags out of argv (Google Benchmark gets the rest).
 Config parse_args(int& argc, char** argv) {
   Config c;
@@ -150,11 +156,11 @@ Config parse_args(int& argc, char** argv) {
   argc = out;
   for (const std::string& d : c.dtypes) {
     IntDtype t;
-    if (d != "f32" && !parse_int_dtype(d, t))
+    if (d != "f32" && d != "f16" && !parse_int_dtype(d, t))
       throw std::invalid_argument("unknown dtype '" + d + "'");
   }
   for (const std::string& i : c.impls)
-    if (i != "qgemm" && i != "qgemmfused" && i != "eigen" && i != "onednn")
+    if (i != "qgemm" && i != "qgemmfused" && i != "eigen" && i != "onednn" && !is_gpu_impl(i))
       throw std::invalid_argument("unknown impl '" + i + "'");
   return c;
 }
@@ -282,6 +288,7 @@ std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& 
   if (impl == "qgemmfused") return make_fused_runner(dtype, p, c);
   if (impl == "eigen") return make_eigen_runner(dtype, p, c.threads);
   if (impl == "onednn") return make_onednn_runner(dtype, p, c.threads);
+  if (is_gpu_impl(impl)) return make_cuda_runner(impl, dtype, p);
   return nullptr;
 }
 
@@ -291,6 +298,9 @@ bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
   if (impl == "qgemm") return dtype == "f32" || (integer && t.group_size == 0);
   if (impl == "qgemmfused") return integer;
   if (impl == "eigen") return dtype == "f32";
+  if (impl == "cuda") return cuda_built() && (dtype == "s8s8" || dtype == "s8s4");
+  if (impl == "cublaslt") return cuda_built() && dtype == "s8s8";
+  if (impl == "cublas") return cuda_built() && dtype == "f16";
   if (impl == "onednn")
     return onednn_built() && (dtype == "f32" || dtype == "u8s8" || dtype == "s8s8");
   return false;
@@ -314,10 +324,18 @@ void run_benchmark(benchmark::State& state, const std::string& impl, const std::
   state.SetLabel(runner->description());
   runner->run();  // warm-up: first-touch pages, caches, lazy initialisation
   double seconds = 0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    runner->run();
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (runner->device_timed()) {
+    for (auto _ : state) {
+      const double t = runner->run_timed();
+      state.SetIterationTime(t);
+      seconds += t;
+    }
+  } else {
+    for (auto _ : state) {
+      const auto t0 = std::chrono::steady_clock::now();
+      runner->run();
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
   }
   const double ops = 2.0 * double(p.M) * double(p.N) * double(p.K);
   state.counters["GOPS"] = ops * double(state.iterations()) / seconds / 1e9;
@@ -363,7 +381,13 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
       for (const char* counter : {"GOPS", "GBps"}) {
         auto it = r.counters.find(counter);
-        if (it != r.counters.end()) gops_[r.benchmark_name()] = it->second.value;
+        // GPU rows are timed manually: the library appends "/manual_time" to their names.
+        std::string name = r.benchmark_name();
+        const std::string manual = "/manual_time";
+        if (name.size() > manual.size() &&
+            name.compare(name.size() - manual.size(), manual.size(), manual) == 0)
+          name.resize(name.size() - manual.size());
+        if (it != r.counters.end()) gops_[name] = it->second.value;
       }
       if (!r.report_label.empty()) labels_.insert(r.report_label);
     }
@@ -386,6 +410,39 @@ std::string shape_text(const Problem& p) {
 std::string bench_name(const std::string& impl, const std::string& dtype, const Problem& p) {
   return impl + "_" + dtype + "/" + std::to_string(p.M) + "/" + std::to_string(p.N) + "/" +
          std::to_string(p.K);
+}
+
+/// The GPU rows, when this run has any: TOP/s-scale numbers still in GOP/s, and the two ratios
+/// that matter (our int8 vs cuBLASLt int8; our W4A8 vs our int8).
+void print_gpu_summary(const SummaryReporter& rep, const Config& c) {
+  bool any = false;
+  for (const Problem& p : c.shapes)
+    for (const char* impl : {"cuda", "cublaslt", "cublas"})
+      for (const char* d : {"s8s8", "s8s4", "f16"})
+        any = any || rep.gops(bench_name(impl, d, p)) > 0;
+  if (!any) return;
+  std::printf("\nGPU: %s (CUDA events, inputs rotated past L2)\n", cuda_device().c_str());
+  std::printf("%-18s %13s %13s %13s %13s %15s %15s\n", "M x N x K", "cuda s8s8", "cuda s8s4",
+              "cublaslt s8s8", "cublas f16", "s8s8/cublasLt", "s8s4/s8s8");
+  for (const Problem& p : c.shapes) {
+    const double s8 = rep.gops(bench_name("cuda", "s8s8", p));
+    const double s4 = rep.gops(bench_name("cuda", "s8s4", p));
+    const double lt = rep.gops(bench_name("cublaslt", "s8s8", p));
+    const double f16 = rep.gops(bench_name("cublas", "f16", p));
+    auto cell = [](double g) {
+      char t[32] = "-";
+      if (g > 0) std::snprintf(t, sizeof t, "%.1f", g);
+      return std::string(t);
+    };
+    auto ratio = [](double a, double b) {
+      char t[32] = "-";
+      if (a > 0 && b > 0) std::snprintf(t, sizeof t, "%.2fx", a / b);
+      return std::string(t);
+    };
+    std::printf("%-18s %13s %13s %13s %13s %15s %15s\n", shape_text(p).c_str(), cell(s8).c_str(),
+                cell(s4).c_str(), cell(lt).c_str(), cell(f16).c_str(), ratio(s8, lt).c_str(),
+                ratio(s4, s8).c_str());
+  }
 }
 
 void print_summary(const SummaryReporter& rep, const Config& c) {
@@ -466,6 +523,7 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
                   fma > 0 ? 100 * f32 / fma : 0.0, weight_gbps);
     }
   }
+  print_gpu_summary(rep, c);
   for (const std::string& label : rep.labels()) std::printf("peer kernel: %s\n", label.c_str());
   std::printf(
       "(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
@@ -515,9 +573,10 @@ int main(int argc, char** argv) {
     for (const std::string& impl : config.impls)
       for (const std::string& dtype : config.dtypes) {
         if (!impl_has_dtype(impl, dtype)) continue;
-        benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark, impl, dtype,
-                                     p, &config)
-            ->Unit(benchmark::kMillisecond);
+        auto* b = benchmark::RegisterBenchmark(bench_name(impl, dtype, p).c_str(), run_benchmark,
+                                               impl, dtype, p, &config);
+        b->Unit(benchmark::kMillisecond);
+        if (is_gpu_impl(impl)) b->UseManualTime();
         ++config.total;
       }
   if (config.peaks) {
