@@ -31,6 +31,8 @@ struct Config {
   std::vector<Problem> shapes;
   int threads = 1;
   qgemm::Isa isa = qgemm::Isa::automatic;
+  bool each_isa = false;  ///< --isa=each: qgemm rows once per available path ("qgemm@<path>")
+  bool plot = true;       ///< speed-up vs M plot with gnuplot, next to the CSV
   std::vector<std::string> dtypes = {"f32", "u8s8", "s8s8", "u8s4", "s8s4"};
   std::vector<std::string> impls = {"qgemm", "eigen", "onednn"};
   bool peaks = true;
@@ -43,9 +45,11 @@ const char* kUsage = R"(qgemm-bench: int8 / int4 / fp32 matrix products, qgemm n
 
 Options (besides Google Benchmark's --benchmark_* flags):
   --shapes=MxNxK[,MxNxK...]  products to time: C[M x N] = A[M x K] * W[N x K]^T
-                             (default: 1x4096x4096,16x1024x1024,256x256x256,512x512x512)
+                             (default: M = 1, 4, 16, 64, 256 x 1024 x 1024, and 1x4096x4096)
   --threads=N                threads for every library (default 1)
-  --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best)
+  --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best),
+                             or each: qgemm's rows once per path this CPU has, named
+                             qgemm@<path>, and one summary table per path
   --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4; for qgemmfused also
                              per-group weight scales, e.g. s8s4g128 (groups of 128 along K)
   --impls=LIST               subset of qgemm,eigen,onednn (default) and qgemmfused: the
@@ -58,6 +62,9 @@ Options (besides Google Benchmark's --benchmark_* flags):
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
   --out=PATH                 write the raw results to PATH.csv and PATH.json (default
                              qgemm-bench-results in the working directory; --out= for none)
+  --plot=on|off              with --out: also <out>_speedup.csv and, with gnuplot installed,
+                             <out>_speedup.png: speed-up over Eigen f32 vs M, one line per
+                             dtype, for the N x K with the most M values (default on)
   --help                     this text
 
 Names: <impl>_<dtype>/<M>/<N>/<K>; counter GOPS = 2*M*N*K per wall-clock second / 1e9.
@@ -120,7 +127,9 @@ bool is_gpu_impl(const std::string& impl) {
 /// Takes our flags out of argv (Google Benchmark gets the rest).
 Config parse_args(int& argc, char** argv) {
   Config c;
-  c.shapes = {{1, 4096, 4096}, {16, 1024, 1024}, {256, 256, 256}, {512, 512, 512}};
+  // Decode to prefill on one N x K (the speed-up plot's x axis), and the classic GEMV.
+  c.shapes = {{1, 1024, 1024},  {4, 1024, 1024},   {16, 1024, 1024},
+              {64, 1024, 1024}, {256, 1024, 1024}, {1, 4096, 4096}};
   int out = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -138,7 +147,10 @@ Config parse_args(int& argc, char** argv) {
       c.threads = std::stoi(v);
       if (c.threads < 1) throw std::invalid_argument("--threads must be >= 1");
     } else if (const char* v = value("--isa")) {
-      c.isa = qgemm::parse_isa(v);
+      if (std::string(v) == "each")
+        c.each_isa = true;
+      else
+        c.isa = qgemm::parse_isa(v);
     } else if (const char* v = value("--dtypes")) {
       c.dtypes = split(v, ',');
     } else if (const char* v = value("--impls")) {
@@ -147,6 +159,8 @@ Config parse_args(int& argc, char** argv) {
       c.peaks = std::string(v) != "off" && std::string(v) != "0";
     } else if (const char* v = value("--read_bw_mib")) {
       c.read_bw_mib = std::stoul(v);
+    } else if (const char* v = value("--plot")) {
+      c.plot = std::string(v) != "off" && std::string(v) != "0";
     } else if (const char* v = value("--out")) {
       c.out = v;
     } else {
@@ -162,6 +176,18 @@ Config parse_args(int& argc, char** argv) {
   for (const std::string& i : c.impls)
     if (i != "qgemm" && i != "qgemmfused" && i != "eigen" && i != "onednn" && !is_gpu_impl(i))
       throw std::invalid_argument("unknown impl '" + i + "'");
+  if (c.each_isa) {  // "qgemm" becomes one impl per available path
+    std::vector<std::string> expanded;
+    for (const std::string& i : c.impls) {
+      if (i != "qgemm") {
+        expanded.push_back(i);
+        continue;
+      }
+      for (qgemm::Isa isa : qgemm::available_isas())
+        expanded.push_back(std::string("qgemm@") + qgemm::isa_name(isa));
+    }
+    c.impls = expanded;
+  }
   return c;
 }
 
@@ -282,8 +308,18 @@ std::unique_ptr<Runner> make_fused_runner(const std::string& dtype, const Proble
   return std::make_unique<QgemmFused<std::uint8_t>>(p, t, o);
 }
 
+/// "qgemm@avx2" -> the path avx2; "qgemm" -> the configured one.
+bool qgemm_impl(const std::string& impl) {
+  return impl == "qgemm" || impl.rfind("qgemm@", 0) == 0;
+}
+
 std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& dtype,
                                     const Problem& p, const Config& c) {
+  if (impl.rfind("qgemm@", 0) == 0) {
+    Config on_path = c;
+    on_path.isa = qgemm::parse_isa(impl.substr(6));
+    return make_qgemm_runner(dtype, p, on_path);
+  }
   if (impl == "qgemm") return make_qgemm_runner(dtype, p, c);
   if (impl == "qgemmfused") return make_fused_runner(dtype, p, c);
   if (impl == "eigen") return make_eigen_runner(dtype, p, c.threads);
@@ -295,7 +331,7 @@ std::unique_ptr<Runner> make_runner(const std::string& impl, const std::string& 
 bool impl_has_dtype(const std::string& impl, const std::string& dtype) {
   IntDtype t;
   const bool integer = parse_int_dtype(dtype, t);
-  if (impl == "qgemm") return dtype == "f32" || (integer && t.group_size == 0);
+  if (qgemm_impl(impl)) return dtype == "f32" || (integer && t.group_size == 0);
   if (impl == "qgemmfused") return integer;
   if (impl == "eigen") return dtype == "f32";
   if (impl == "cuda") return cuda_built() && (dtype == "s8s8" || dtype == "s8s4");
@@ -412,6 +448,63 @@ std::string bench_name(const std::string& impl, const std::string& dtype, const 
          std::to_string(p.K);
 }
 
+/// The GOP/s table and the speed-up table for qgemm's rows named q (path isa).
+void print_path_tables(const SummaryReporter& rep, const Config& c, const std::string& q,
+                       qgemm::Isa isa) {
+  std::printf("\n== qgemm path: %s (GOP/s)\n", qgemm::isa_name(isa));
+  struct Column {
+    const char* title;
+    std::string impl;
+    const char* dtype;
+  };
+  const Column cols[] = {{"eigen f32", "eigen", "f32"},    {"qgemm f32", q, "f32"},
+                         {"qgemm u8s8", q, "u8s8"},        {"qgemm s8s8", q, "s8s8"},
+                         {"qgemm u8s4", q, "u8s4"},        {"qgemm s8s4", q, "s8s4"},
+                         {"onednn f32", "onednn", "f32"},  {"onednn u8s8", "onednn", "u8s8"},
+                         {"onednn s8s8", "onednn", "s8s8"}};
+  std::printf("%-18s", "M x N x K");
+  for (const Column& col : cols) std::printf(" %12s", col.title);
+  std::printf("\n");
+  for (const Problem& p : c.shapes) {
+    std::printf("%-18s", shape_text(p).c_str());
+    for (const Column& col : cols) {
+      const double g = rep.gops(bench_name(col.impl, col.dtype, p));
+      if (g > 0)
+        std::printf(" %12.1f", g);
+      else
+        std::printf(" %12s", "-");
+    }
+    std::printf("\n");
+  }
+  // Speed-ups of qgemm's integer products over the two fp32 baselines a user could run instead.
+  const char* int_dtypes[] = {"u8s8", "s8s8", "u8s4", "s8s4"};
+  std::printf("\nspeed-up of qgemm over Eigen f32 (and, in brackets, over qgemm f32)\n");
+  std::printf("%-18s %13s", "M x N x K", "qgemm f32");
+  for (const char* d : int_dtypes) std::printf(" %15s", d);
+  std::printf("\n");
+  for (const Problem& p : c.shapes) {
+    const double eigen = rep.gops(bench_name("eigen", "f32", p));
+    const double own = rep.gops(bench_name(q, "f32", p));
+    std::printf("%-18s", shape_text(p).c_str());
+    if (own > 0 && eigen > 0)
+      std::printf(" %12.2fx", own / eigen);
+    else
+      std::printf(" %13s", "-");
+    for (const char* d : int_dtypes) {
+      const double g = rep.gops(bench_name(q, d, p));
+      char text[32] = "-";
+      if (g > 0 && eigen > 0 && own > 0)
+        std::snprintf(text, sizeof text, "%.2fx (%.2fx)", g / eigen, g / own);
+      else if (g > 0 && eigen > 0)
+        std::snprintf(text, sizeof text, "%.2fx", g / eigen);
+      else if (g > 0 && own > 0)
+        std::snprintf(text, sizeof text, "(%.2fx)", g / own);
+      std::printf(" %15s", text);
+    }
+    std::printf("\n");
+  }
+}
+
 /// The GPU rows, when this run has any: TOP/s-scale numbers still in GOP/s, and the two ratios
 /// that matter (our int8 vs cuBLASLt int8; our W4A8 vs our int8).
 void print_gpu_summary(const SummaryReporter& rep, const Config& c) {
@@ -446,62 +539,19 @@ void print_gpu_summary(const SummaryReporter& rep, const Config& c) {
 }
 
 void print_summary(const SummaryReporter& rep, const Config& c) {
-  const qgemm::Isa isa = qgemm::resolve_isa(c.isa);
   std::printf("\nqgemm-bench summary: GOP/s (2*M*N*K / s / 1e9), %d thread(s)\n", c.threads);
-  std::printf("CPU: %s | qgemm %d.%d.%d path: %s | oneDNN: %s\n",
-              qgemm::cpu_features().brand.c_str(), qgemm::version_major, qgemm::version_minor,
-              qgemm::version_patch, qgemm::isa_name(isa), onednn_version().c_str());
-  struct Column {
-    const char* title;
-    const char* impl;
-    const char* dtype;
-  };
-  const Column cols[] = {{"eigen f32", "eigen", "f32"},    {"qgemm f32", "qgemm", "f32"},
-                         {"qgemm u8s8", "qgemm", "u8s8"},  {"qgemm s8s8", "qgemm", "s8s8"},
-                         {"qgemm u8s4", "qgemm", "u8s4"},  {"qgemm s8s4", "qgemm", "s8s4"},
-                         {"onednn f32", "onednn", "f32"},  {"onednn u8s8", "onednn", "u8s8"},
-                         {"onednn s8s8", "onednn", "s8s8"}};
-  std::printf("%-18s", "M x N x K");
-  for (const Column& col : cols) std::printf(" %12s", col.title);
-  std::printf("\n");
-  for (const Problem& p : c.shapes) {
-    std::printf("%-18s", shape_text(p).c_str());
-    for (const Column& col : cols) {
-      const double g = rep.gops(bench_name(col.impl, col.dtype, p));
-      if (g > 0)
-        std::printf(" %12.1f", g);
-      else
-        std::printf(" %12s", "-");
-    }
-    std::printf("\n");
-  }
-  // Speed-ups of qgemm's integer products over the two fp32 baselines a user could run instead.
-  const char* int_dtypes[] = {"u8s8", "s8s8", "u8s4", "s8s4"};
-  std::printf("\nspeed-up of qgemm over Eigen f32 (and, in brackets, over qgemm f32)\n");
-  std::printf("%-18s %13s", "M x N x K", "qgemm f32");
-  for (const char* d : int_dtypes) std::printf(" %15s", d);
-  std::printf("\n");
-  for (const Problem& p : c.shapes) {
-    const double eigen = rep.gops(bench_name("eigen", "f32", p));
-    const double own = rep.gops(bench_name("qgemm", "f32", p));
-    std::printf("%-18s", shape_text(p).c_str());
-    if (own > 0 && eigen > 0)
-      std::printf(" %12.2fx", own / eigen);
-    else
-      std::printf(" %13s", "-");
-    for (const char* d : int_dtypes) {
-      const double g = rep.gops(bench_name("qgemm", d, p));
-      char text[32] = "-";
-      if (g > 0 && eigen > 0 && own > 0)
-        std::snprintf(text, sizeof text, "%.2fx (%.2fx)", g / eigen, g / own);
-      else if (g > 0 && eigen > 0)
-        std::snprintf(text, sizeof text, "%.2fx", g / eigen);
-      else if (g > 0 && own > 0)
-        std::snprintf(text, sizeof text, "(%.2fx)", g / own);
-      std::printf(" %15s", text);
-    }
-    std::printf("\n");
-  }
+  std::printf("CPU: %s | qgemm %d.%d.%d | oneDNN: %s\n", qgemm::cpu_features().brand.c_str(),
+              qgemm::version_major, qgemm::version_minor, qgemm::version_patch,
+              onednn_version().c_str());
+  // One table per qgemm path: --isa=each times every path this CPU has; otherwise the one chosen.
+  std::vector<std::pair<std::string, qgemm::Isa>> paths;
+  if (c.each_isa)
+    for (qgemm::Isa isa : qgemm::available_isas())
+      paths.push_back({std::string("qgemm@") + qgemm::isa_name(isa), isa});
+  else
+    paths.push_back({"qgemm", qgemm::resolve_isa(c.isa)});
+  for (const auto& [q, isa] : paths) print_path_tables(rep, c, q, isa);
+  const std::string best = paths.back().first;  // available_isas() ends with the best path
   const double vnni = rep.gops("peak/vnni512"), fma = rep.gops("peak/fma512");
   const double bw = rep.gops("peak/read_bw/" + std::to_string(c.read_bw_mib) + "MiB");
   if (vnni > 0 || fma > 0 || bw > 0) {
@@ -513,9 +563,9 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
                 "s8 weights GB/s");
     for (const Problem& p : c.shapes) {
       const std::string shape = shape_text(p);
-      const double u8 = rep.gops(bench_name("qgemm", "u8s8", p));
-      const double s8 = rep.gops(bench_name("qgemm", "s8s8", p));
-      const double f32 = rep.gops(bench_name("qgemm", "f32", p));
+      const double u8 = rep.gops(bench_name(best, "u8s8", p));
+      const double s8 = rep.gops(bench_name(best, "s8s8", p));
+      const double f32 = rep.gops(bench_name(best, "f32", p));
       // Weights streamed per second: N*K bytes per product, 2*M*N*K ops per product.
       const double weight_gbps = s8 / (2.0 * double(p.M));
       std::printf("%-18s %11.0f%% %11.0f%% %11.0f%% %14.1f\n", shape.c_str(),
@@ -527,6 +577,70 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
   for (const std::string& label : rep.labels()) std::printf("peer kernel: %s\n", label.c_str());
   std::printf(
       "(ratios are within this run; rerun pinned with taskset -c 0 for steadier figures)\n");
+}
+
+/// Speed-up over Eigen f32 against M for the N x K that this run timed at the most values of M
+/// (decode to prefill): <out>_speedup.csv, a gnuplot script, and the PNG when gnuplot is found.
+void write_speedup_plot(const SummaryReporter& rep, const Config& c) {
+  std::map<std::pair<std::size_t, std::size_t>, std::set<std::size_t>> ms;
+  for (const Problem& p : c.shapes) ms[{p.N, p.K}].insert(p.M);
+  auto family = std::max_element(ms.begin(), ms.end(), [](const auto& a, const auto& b) {
+    return a.second.size() < b.second.size();
+  });
+  if (family == ms.end() || family->second.size() < 2) {
+    std::printf("speed-up plot: needs one N x K at two values of M or more; none in this run\n");
+    return;
+  }
+  const auto [N, K] = family->first;
+  // One line per dtype: qgemm on its best path (the last of available_isas() with --isa=each),
+  // and the peers' rows next to them.
+  const std::string best_q =
+      c.each_isa ? std::string("qgemm@") + qgemm::isa_name(qgemm::available_isas().back())
+                 : "qgemm";
+  std::vector<std::string> series;  // "<impl> <dtype>" of every such row with numbers
+  for (const std::string& impl : c.impls)
+    for (const std::string& d : c.dtypes)
+      if (impl != "eigen" && (!qgemm_impl(impl) || impl == best_q) && impl_has_dtype(impl, d))
+        for (std::size_t M : family->second)
+          if (rep.gops(bench_name(impl, d, {M, N, K})) > 0) {
+            series.push_back(impl + " " + d);
+            break;
+          }
+  const std::string data = c.out + "_speedup.csv";
+  std::ofstream out(data);
+  out << "M";
+  for (const std::string& s : series) out << "," << csv_field(s);
+  out << "\n";
+  for (std::size_t M : family->second) {
+    const double eigen = rep.gops(bench_name("eigen", "f32", {M, N, K}));
+    out << M;
+    for (const std::string& s : series) {
+      const std::size_t space = s.find(' ');
+      const double g = rep.gops(bench_name(s.substr(0, space), s.substr(space + 1), {M, N, K}));
+      out << ",";
+      if (g > 0 && eigen > 0) out << number_text(g / eigen);
+    }
+    out << "\n";
+  }
+  out.close();
+  const std::string gp = c.out + "_speedup.gp";
+  std::ofstream script(gp);
+  script << "set terminal pngcairo size 900,600\nset output '" << c.out << "_speedup.png'\n"
+         << "set datafile separator ','\nset datafile missing ''\nset key outside right\n"
+         << "set logscale x 2\nset xlabel 'M (rows of A: decode 1 ... prefill)'\n"
+         << "set ylabel 'speed-up over Eigen fp32 (x)'\nset grid\n"
+         << "set title 'qgemm-bench, " << N << " x " << K << ", " << c.threads << " thread(s), "
+         << qgemm::cpu_features().brand << "'\n"
+         << "plot for [i=2:" << series.size() + 1 << "] '" << data
+         << "' using 1:i with linespoints title columnhead(i)\n";
+  script.close();
+  if (std::system("command -v gnuplot > /dev/null 2>&1") == 0 &&
+      std::system(("gnuplot '" + gp + "'").c_str()) == 0)
+    std::printf("speed-up plot: %s_speedup.png (data %s, script %s)\n", c.out.c_str(), data.c_str(),
+                gp.c_str());
+  else
+    std::printf("speed-up plot: gnuplot not found or failed; data %s, script %s\n", data.c_str(),
+                gp.c_str());
 }
 
 /// The products of this run (not the yardsticks) as CSV and JSON next to `c.out`.
@@ -542,7 +656,8 @@ void write_results(const SummaryReporter& rep, const Config& c) {
   char date[32] = "";
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-  const RunInfo info{qgemm::cpu_features().brand, qgemm::isa_name(qgemm::resolve_isa(c.isa)), date,
+  const RunInfo info{qgemm::cpu_features().brand,
+                     c.each_isa ? "each" : qgemm::isa_name(qgemm::resolve_isa(c.isa)), date,
                      onednn_version(), c.threads};
   std::ofstream csv(c.out + ".csv"), json(c.out + ".json");
   write_csv(csv, results);
@@ -552,6 +667,7 @@ void write_results(const SummaryReporter& rep, const Config& c) {
     return;
   }
   std::printf("raw results: %s.csv and %s.json\n", c.out.c_str(), c.out.c_str());
+  if (c.plot) write_speedup_plot(rep, c);
 }
 
 }  // namespace
