@@ -625,7 +625,8 @@ void write_speedup_plot(const SummaryReporter& rep, const Config& c) {
   out.close();
   const std::string gp = c.out + "_speedup.gp";
   std::ofstream script(gp);
-  script << "set terminal pngcairo size 900,600\nset output '" << c.out << "_speedup.png'\n"
+  script << "set terminal pngcairo size 900,600 noenhanced\nset output '" << c.out
+         << "_speedup.png'\n"
          << "set datafile separator ','\nset datafile missing ''\nset key outside right\n"
          << "set logscale x 2\nset xlabel 'M (rows of A: decode 1 ... prefill)'\n"
          << "set ylabel 'speed-up over Eigen fp32 (x)'\nset grid\n"
