@@ -8,6 +8,8 @@
 
 #include <qgemm/cuda/qgemm_cuda.cuh>
 
+#include "cli_args.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -61,18 +63,9 @@ Flags parse(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      const std::string p = std::string(flag) + "=";
-      return a.rfind(p, 0) == 0 ? argv[i] + p.size() : nullptr;
-    };
+    auto value = [&](const char* flag) { return qgemm_cli::flag_value(argv[i], flag); };
     if (const char* v = value("--widths")) {
-      f.widths.clear();
-      std::string s = v;
-      for (std::size_t at = 0; at <= s.size();) {
-        const std::size_t comma = std::min(s.find(',', at), s.size());
-        f.widths.push_back(std::stoul(s.substr(at, comma - at)));
-        at = comma + 1;
-      }
+      f.widths = qgemm_cli::parse_sizes(v, "--widths");
     } else if (const char* v = value("--batch")) {
       f.batch = std::stoul(v);
     } else if (const char* v = value("--reps")) {

@@ -96,12 +96,12 @@ class QgemmCudaRunner final : public CudaRunner {
     const qgemm::cuda::WeightType t =
         s4 ? qgemm::cuda::WeightType::S4 : qgemm::cuda::WeightType::S8;
     copies_ = copies_for(p.M * p.K + p.N * p.K / (s4 ? 2 : 1));
-    std::mt19937 rng(42);
-    std::uniform_int_distribution<int> dist(s4 ? -8 : -128, s4 ? 7 : 127);
-    std::vector<std::int8_t> w(p.N * p.K);
-    for (auto& x : w) x = static_cast<std::int8_t>(dist(rng));
+    // One upload of the raw weights; each copy is packed from it on the device.
+    DeviceBuffer<std::int8_t> raw(p.N * p.K);
+    fill_random(raw, p.N * p.K, s4 ? -8 : -128, s4 ? 7 : 127, 42);
     for (std::size_t c = 0; c < copies_; ++c) {
-      weights_.push_back(qgemm::cuda::DeviceWeights::from_host(t, w.data(), p.N, p.K, p.K));
+      weights_.push_back(
+          qgemm::cuda::DeviceWeights::from_device(t, raw.data(), p.N, p.K, p.K, nullptr, stream_));
       a_.emplace_back(p.M * p.K);
       fill_random(a_.back(), p.M * p.K, -128, 127, unsigned(c));
     }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_args.hpp"
 #include "peaks.hpp"
 #include "peers.hpp"
 #include "results_io.hpp"
@@ -71,16 +72,8 @@ Names: <impl>_<dtype>/<M>/<N>/<K>; counter GOPS = 2*M*N*K per wall-clock second 
 For steady numbers pin one core: taskset -c 0 qgemm-bench ...
 )";
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, sep);)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 Problem parse_shape(const std::string& text) {
-  const auto parts = split(text, 'x');
+  const auto parts = qgemm_cli::split(text, 'x');
   if (parts.size() != 3) throw std::invalid_argument("shape '" + text + "' is not MxNxK");
   Problem p;
   try {
@@ -133,16 +126,13 @@ Config parse_args(int& argc, char** argv) {
   int out = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      const std::string f = std::string(flag) + "=";
-      return a.rfind(f, 0) == 0 ? argv[i] + f.size() : nullptr;
-    };
+    auto value = [&](const char* flag) { return qgemm_cli::flag_value(argv[i], flag); };
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
     } else if (const char* v = value("--shapes")) {
       c.shapes.clear();
-      for (const auto& s : split(v, ',')) c.shapes.push_back(parse_shape(s));
+      for (const auto& s : qgemm_cli::split(v, ',')) c.shapes.push_back(parse_shape(s));
     } else if (const char* v = value("--threads")) {
       c.threads = std::stoi(v);
       if (c.threads < 1) throw std::invalid_argument("--threads must be >= 1");
@@ -152,9 +142,9 @@ Config parse_args(int& argc, char** argv) {
       else
         c.isa = qgemm::parse_isa(v);
     } else if (const char* v = value("--dtypes")) {
-      c.dtypes = split(v, ',');
+      c.dtypes = qgemm_cli::split(v, ',');
     } else if (const char* v = value("--impls")) {
-      c.impls = split(v, ',');
+      c.impls = qgemm_cli::split(v, ',');
     } else if (const char* v = value("--peaks")) {
       c.peaks = std::string(v) != "off" && std::string(v) != "0";
     } else if (const char* v = value("--read_bw_mib")) {

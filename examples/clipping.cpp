@@ -13,9 +13,10 @@
 #include <cstring>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "cli_args.hpp"
 
 namespace {
 
@@ -71,10 +72,7 @@ Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      const std::string f = std::string(flag) + "=";
-      return s.rfind(f, 0) == 0 ? argv[i] + f.size() : nullptr;
-    };
+    auto value = [&](const char* flag) { return qgemm_cli::flag_value(argv[i], flag); };
     if (const char* v = value("--dist"))
       a.dist = v;
     else if (const char* v = value("--n"))
@@ -85,8 +83,8 @@ Args parse(int argc, char** argv) {
       a.out = v;
     else if (const char* v = value("--bits")) {
       a.bits.clear();
-      std::stringstream ss(v);
-      for (std::string b; std::getline(ss, b, ',');) a.bits.push_back(std::stoi(b));
+      for (std::size_t b : qgemm_cli::parse_sizes(v, "--bits"))
+        a.bits.push_back(static_cast<int>(b));
     } else if (s == "--no-plot")
       a.plot = false;
     else

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_args.hpp"
 #include "pareto.hpp"
 
 namespace {
@@ -44,18 +45,9 @@ Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      const std::string f = std::string(flag) + "=";
-      return s.rfind(f, 0) == 0 ? argv[i] + f.size() : nullptr;
-    };
+    auto value = [&](const char* flag) { return qgemm_cli::flag_value(argv[i], flag); };
     if (const char* v = value("--widths")) {
-      a.widths.clear();
-      std::string t = v;
-      for (std::size_t at = 0; at <= t.size();) {
-        const std::size_t comma = std::min(t.find(',', at), t.size());
-        a.widths.push_back(std::stoul(t.substr(at, comma - at)));
-        at = comma + 1;
-      }
+      a.widths = qgemm_cli::parse_sizes(v, "--widths");
     } else if (const char* v = value("--batch")) {
       a.batch = std::stoul(v);
     } else if (const char* v = value("--reps")) {
