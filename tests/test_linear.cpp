@@ -349,6 +349,46 @@ TEST(LinearPerRow, ChecksBitsAndWorksAtFourBits) {
   for (float v : y) EXPECT_FLOAT_EQ(v, 4.0f);  // 8 * 1.0 * 0.5, exact at 4 bits
 }
 
+// Per-group decode (M up to a path's grouped_rows) runs one kernel call per tile that counts the
+// zero-point correction in its K loop; more rows run a tile per group. Both must give the same
+// bits, at the extreme activation zero points, for s4 and s8 weights and group ends inside K's
+// padding.
+template <class TA>
+void expect_decode_rows_equal_batch(const QuantParams& xp) {
+  const std::size_t M = 11, N = 100, K = 1000;
+  Rng rng(5);
+  Matrix<TA> Xq(M, K);
+  fill_uniform_int(rng, Xq, xp.qmin(), xp.qmax());
+  Matrix<float> w(N, K);
+  fill_normal(rng, w, 0.0f, 1.0f);
+  for (const qgemm::WeightQuantOptions& wo :
+       {qgemm::WeightQuantOptions{WeightFormat::s4, 0, Granularity::PerGroup, 128},
+        qgemm::WeightQuantOptions{WeightFormat::s4, 0, Granularity::PerGroup, 12},
+        qgemm::WeightQuantOptions{WeightFormat::s8, 0, Granularity::PerGroup, 64}}) {
+    const auto W = PackedWeights::quantize(w.cview(), wo);
+    for (Isa isa : qgemm::available_isas()) {
+      qgemm::LinearOptions o;
+      o.isa = isa;
+      Matrix<float> batch(M, N), rows(M, N);
+      qgemm::linear(Xq.cview(), xp, W, nullptr, batch.view(), o);
+      for (std::size_t m0 = 0; m0 < M; m0 += 2) {  // decode calls of 2 rows (1 at the end)
+        const std::size_t m1 = std::min(M, m0 + 2);
+        qgemm::linear(qgemm::MatrixView<const TA>(&Xq.at(m0, 0), m1 - m0, K, Xq.ld), xp, W,
+                      nullptr, qgemm::MatrixView<float>(&rows.at(m0, 0), m1 - m0, N, rows.ld), o);
+      }
+      EXPECT_EQ(batch.storage, rows.storage)
+          << qgemm::isa_name(isa) << " group " << wo.group_size << " za " << xp.zero_point;
+    }
+  }
+}
+
+TEST(LinearPerGroup, DecodeCallsMatchBatchCallsAtExtremeZeroPoints) {
+  expect_decode_rows_equal_batch<std::uint8_t>({0.03f, 255, 8, false});
+  expect_decode_rows_equal_batch<std::uint8_t>({0.03f, 0, 8, false});
+  expect_decode_rows_equal_batch<std::int8_t>({0.03f, -128, 8, true});
+  expect_decode_rows_equal_batch<std::int8_t>({0.03f, 127, 8, true});
+}
+
 // int4 accuracy on Gaussian data against Eigen's fp32 product of the unquantized operands.
 // Rounding noise of a b-bit symmetric min-max grid is step/sqrt(12), step = max|w|/7: the max of
 // a whole row of K = 2048 Gaussians (~3.5 sigma) gives ~0.14 relative error, the max of a group

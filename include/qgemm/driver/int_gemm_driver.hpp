@@ -94,7 +94,27 @@ inline bool fused_s4(const PackedWeights& W, std::size_t M, bool grouped) {
          (!grouped || W.params().group_size % 8 == 0);
 }
 
-/// Per-group weights: one int32 tile per group of K, scaled in fp32 group by group.
+/// Whether the path has a kernel for per-group scales over the whole K (kernel_traits.hpp).
+template <class Kernels, class = void>
+struct has_tile_grouped : std::false_type {};
+template <class Kernels>
+struct has_tile_grouped<Kernels, std::void_t<decltype(&Kernels::tile_grouped)>> : std::true_type {};
+
+template <class Kernels>
+constexpr std::size_t grouped_rows() {
+  if constexpr (has_tile_grouped<Kernels>::value)
+    return Kernels::grouped_rows;
+  else
+    return 0;
+}
+template <class Kernels, class... Args>
+void grouped_tile(Args&&... args) {
+  if constexpr (has_tile_grouped<Kernels>::value) Kernels::tile_grouped(args...);
+}
+
+/// Per-group weights: group by group, int32 sums scaled into an fp32 tile. Decode (M up to the
+/// path's grouped_rows): one tile_grouped call per tile; otherwise one int32 tile per group and
+/// accumulate_group, the same arithmetic.
 template <Isa I, bool S4>
 void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed, std::size_t M,
                           const PackedWeights& W, const EpiloguePlan& plan, int threads) {
@@ -107,6 +127,7 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
   const std::size_t nb =
       std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
   const TaskGrid grid(M, N, nb, threads, MR);
+  const bool one_call = has_tile_grouped<Kernels>::value && M <= grouped_rows<Kernels>();
 
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {
     std::size_t m0, m1, n0, n1;
@@ -123,13 +144,20 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
         const std::size_t cols = std::min(NR, n1 - jr);
         const std::size_t panels = pack::panel_count(cols);
         const std::int8_t* bp = b + pack::panel_offset(jr - n0, S4 ? kp / 8 : kp / 4);
-        for (std::size_t g = 0; g < groups; ++g) {
-          const std::size_t g1 = g + 1 == groups ? kp / 4 : (g + 1) * group_k4;
-          if constexpr (S4)
-            Kernels::tile_s4(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
-          else
-            Kernels::tile(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
-          Kernels::accumulate_group(e, g, tile, NR, rows, jr, cols, acc, NR);
+        if (one_call) {
+          const std::size_t at = pack::group_vector_index(jr, 0, groups);
+          const kernels::GroupedTileArgs t{groups, group_k4, kp / 4, e.col_sums + at,
+                                           e.col_scale + at, BW, e.col_sums_factor};
+          grouped_tile<Kernels>(rows, panels, a, bp, GS, S4, t, acc, NR);
+        } else {
+          for (std::size_t g = 0; g < groups; ++g) {
+            const std::size_t g1 = g + 1 == groups ? kp / 4 : (g + 1) * group_k4;
+            if constexpr (S4)
+              Kernels::tile_s4(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
+            else
+              Kernels::tile(rows, panels, a, bp, GS, g * group_k4, g1, tile, NR);
+            Kernels::accumulate_group(e, g, tile, NR, rows, jr, cols, acc, NR);
+          }
         }
         Kernels::store_grouped(e, acc, NR, ir, rows, jr, cols);
       }

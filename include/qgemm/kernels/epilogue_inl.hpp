@@ -85,8 +85,10 @@ struct Epilogue {
         write_output(e, Ops::load_f(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
   }
 
-  /// Per-group scales, group g: acc (= when g == 0, else +=) col_scale[g][n] * float(S_g).
-  /// `acc` is a float tile with row stride lda covering whole vectors.
+  /// Per-group scales, group g: acc = col_scale[g][n] * float(S_g) when g == 0, else
+  /// acc = fma(col_scale[g][n], float(S_g), acc): one rounding per group, and the sequence a
+  /// path's tile_grouped repeats bit for bit. `acc` is a float tile with row stride lda
+  /// covering whole vectors.
   QGEMM_EPILOGUE_TARGET static void accumulate_group(const EpilogueArgs& e, std::size_t g,
                                                      const std::int32_t* tile, std::size_t ldt,
                                                      std::size_t rows, std::size_t n0,
@@ -101,9 +103,9 @@ struct Epilogue {
       for (std::size_t c = 0; c < cols; c += Ops::lanes) {
         const typename Ops::vi corr = Ops::mullo_i(factor, Ops::load_i(sums + c));
         const typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), corr);
-        typename Ops::vf v = Ops::mul_f(Ops::load_f(scale + c), Ops::cvt_f(s));
-        if (g > 0) v = Ops::add_f(Ops::load_f(acc + r * lda + c), v);
-        Ops::store_f_all(acc + r * lda + c, v);
+        const typename Ops::vf sc = Ops::load_f(scale + c), x = Ops::cvt_f(s);
+        Ops::store_f_all(acc + r * lda + c, g == 0 ? Ops::mul_f(sc, x)
+                                                   : Ops::fma_f(sc, x, Ops::load_f(acc + r * lda + c)));
       }
   }
 

@@ -13,6 +13,13 @@
 //                  pack/panel_layout.hpp)
 //   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
+//   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)
+//                  per-group scales over the whole K in one call for up to grouped_rows rows,
+//                  int32 sums kept in registers: out[r][c] = the fp32 sum over groups g that
+//                  accumulate_group forms, with S_g = the group's products less
+//                  factor * (sum of the group's weights) (GroupedTileArgs). Otherwise (more rows,
+//                  or paths without it) the driver runs tile / tile_s4 group by group and
+//                  accumulate_group.
 //   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
 //   store_tile, accumulate_group, store_grouped
 //                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)
@@ -41,6 +48,19 @@ struct F32Types {
   using BElem = float;
   using Acc = float;
   static constexpr std::size_t k_group = 1;
+};
+
+/// The per-group data of one tile for tile_grouped: `groups` groups of group_k4 groups of 4 k
+/// (the last one ends at k4_end), and per group a vector of column sums and of scales for the
+/// tile's channels, vector_stride elements from one group to the next.
+struct GroupedTileArgs {
+  std::size_t groups = 0, group_k4 = 0, k4_end = 0;
+  const std::int32_t* col_sums = nullptr;
+  const float* col_scales = nullptr;
+  std::size_t vector_stride = 0;
+  /// Activation zero point plus shift: in [0, 255], as zero points are checked to lie in the
+  /// activations' range (tiles may use it as a byte).
+  std::int32_t factor = 0;
 };
 
 template <Isa I>

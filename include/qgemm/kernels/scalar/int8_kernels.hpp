@@ -40,6 +40,7 @@ struct Ops {
   static vf cvt_f(vi a) { return static_cast<float>(a); }
   static vf mul_f(vf a, vf b) { return a * b; }
   static vf add_f(vf a, vf b) { return a + b; }
+  static vf fma_f(vf a, vf b, vf c) { return std::fma(a, b, c); }
   static vf max_f(vf a, vf b) { return std::max(a, b); }
   static vf min_f(vf a, vf b) { return std::min(a, b); }
   static vi round_i(vf a) { return static_cast<std::int32_t>(std::nearbyint(a)); }

@@ -33,6 +33,7 @@ struct Ops {
   QGEMM_TARGET_AVX2 static vf cvt_f(vi a) { return _mm256_cvtepi32_ps(a); }
   QGEMM_TARGET_AVX2 static vf mul_f(vf a, vf b) { return _mm256_mul_ps(a, b); }
   QGEMM_TARGET_AVX2 static vf add_f(vf a, vf b) { return _mm256_add_ps(a, b); }
+  QGEMM_TARGET_AVX2 static vf fma_f(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
   QGEMM_TARGET_AVX2 static vf max_f(vf a, vf b) { return _mm256_max_ps(a, b); }
   QGEMM_TARGET_AVX2 static vf min_f(vf a, vf b) { return _mm256_min_ps(a, b); }
   QGEMM_TARGET_AVX2 static vi round_i(vf a) { return _mm256_cvtps_epi32(a); }

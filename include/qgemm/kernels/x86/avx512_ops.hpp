@@ -31,6 +31,7 @@ struct Ops {
   QGEMM_TARGET_AVX512 static vf cvt_f(vi a) { return _mm512_cvtepi32_ps(a); }
   QGEMM_TARGET_AVX512 static vf mul_f(vf a, vf b) { return _mm512_mul_ps(a, b); }
   QGEMM_TARGET_AVX512 static vf add_f(vf a, vf b) { return _mm512_add_ps(a, b); }
+  QGEMM_TARGET_AVX512 static vf fma_f(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
   QGEMM_TARGET_AVX512 static vf max_f(vf a, vf b) { return _mm512_max_ps(a, b); }
   QGEMM_TARGET_AVX512 static vf min_f(vf a, vf b) { return _mm512_min_ps(a, b); }
   // Rounds by MXCSR: to nearest, ties to even, as std::nearbyint does by default.

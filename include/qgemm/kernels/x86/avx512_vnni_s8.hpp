@@ -25,9 +25,62 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
   }
 }
 
-/// s8 weights (S4 false): one 192-byte group per step. s4 weights (S4 true): 192 bytes hold
-/// two groups; the low nibbles are group g, the high nibbles g + 1, offset binary, so
-/// w = (nibble & 15) - 8 exactly, in bytes.
+/// The zero-point correction of a tile, counted in the K loop (ZeroPoint true): corr[p] sums
+/// f * w over the same k, f = factor broadcast as bytes (0..255), once for all rows.
+template <std::size_t P, bool ZeroPoint>
+struct Correction {
+  __m512i sum[P];
+  __m512i f;
+};
+template <std::size_t P>
+struct Correction<P, false> {};
+
+template <std::size_t R, std::size_t P, bool ZeroPoint>
+QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P],
+                                                            Correction<P, ZeroPoint>& corr,
+                                                            const __m512i (&w)[P],
+                                                            const std::uint8_t* ap) {
+  dot_group<R, P>(acc, w, ap);
+  if constexpr (ZeroPoint)
+    QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) corr.sum[p] =
+        _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
+}
+
+/// Groups [g0, g1) of 4 k into acc (and corr). s8 weights (S4 false): one 192-byte group per
+/// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
+/// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
+template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
+QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(__m512i (&acc)[R][P],
+                                                             Correction<P, ZeroPoint>& corr,
+                                                             const std::uint8_t* a,
+                                                             const std::int8_t* b,
+                                                             std::size_t group_stride,
+                                                             std::size_t g0, std::size_t g1) {
+  const std::uint8_t* ap = a + g0 * R * 4;
+  if constexpr (S4) {
+    const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+    const std::int8_t* bp = b + g0 / 2 * group_stride;
+    for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
+      __m512i v[P], w[P];
+      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
+        v[p] = _mm512_loadu_si512(bp + p * 64);
+        w[p] = _mm512_sub_epi8(_mm512_and_si512(v[p], nibble), eight);
+      }
+      dot_group<R, P>(acc, corr, w, ap);
+      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] =
+          _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[p], 4), nibble), eight);
+      dot_group<R, P>(acc, corr, w, ap + R * 4);
+    }
+  } else {
+    const std::int8_t* bp = b + g0 * group_stride;
+    _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+      __m512i w[P];
+      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
+      dot_group<R, P>(acc, corr, w, ap);
+    }
+  }
+}
+
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
@@ -36,30 +89,8 @@ struct TileImpl {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
-    const std::uint8_t* ap = a + g0 * R * 4;
-    if constexpr (S4) {
-      const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
-      const std::int8_t* bp = b + g0 / 2 * group_stride;
-      for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
-        __m512i v[P], w[P];
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-          v[p] = _mm512_loadu_si512(bp + p * 64);
-          w[p] = _mm512_sub_epi8(_mm512_and_si512(v[p], nibble), eight);
-        }
-        dot_group<R, P>(acc, w, ap);
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] =
-            _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[p], 4), nibble), eight);
-        dot_group<R, P>(acc, w, ap + R * 4);
-      }
-    } else {
-      const std::int8_t* bp = b + g0 * group_stride;
-      _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1;
-                                   ++g, ap += R * 4, bp += group_stride) {
-        __m512i w[P];
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
-        dot_group<R, P>(acc, w, ap);
-      }
-    }
+    Correction<P, false> none;
+    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1);
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
       std::int32_t* o = out + r * ldt + p * 16;
@@ -68,10 +99,61 @@ struct TileImpl {
     }
   }
 };
+
+/// Per-group scales over the whole K in one call, for up to 4 rows (decode). For each group g
+/// the int32 sums S_g = t_g - factor * sum_k w (wrapping, as the epilogue's subtraction) are
+/// scaled into fp32: out = scale[g] * float(S_g) for g = 0, then out = fma(scale[g],
+/// float(S_g), out), as accumulate_group does. The int32 sums never leave registers; the fp32
+/// tile `out` (row stride ldo) stays in L1 across groups.
+/// The correction: with 1 or 2 rows the weights' bytes decide the time and vpdpbusd has room,
+/// so it is counted in the K loop (P more vpdpbusd per group of 4 k); reading the column sums
+/// would add 4 bytes per channel and group, 1/8 more than s4 weights in groups of 128. With 3
+/// or 4 rows vpdpbusd is the bottleneck and the column sums are read instead.
+template <std::size_t R, std::size_t P, bool S4>
+struct GroupedTileImpl {
+  static constexpr bool count_correction = R <= 2;
+
+  QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
+                                           std::size_t group_stride, const GroupedTileArgs& t,
+                                           float* out, std::size_t ldo) {
+    Correction<P, count_correction> corr;
+    if constexpr (count_correction) corr.f = _mm512_set1_epi8(static_cast<char>(t.factor));
+    for (std::size_t g = 0; g < t.groups; ++g) {
+      const std::size_t g0 = g * t.group_k4, g1 = std::min(t.k4_end, g0 + t.group_k4);
+      const std::size_t at = g * t.vector_stride;
+      __m512i acc[R][P];
+      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
+        if constexpr (count_correction) corr.sum[p] = _mm512_setzero_si512();
+        QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) acc[r][p] = _mm512_setzero_si512();
+      }
+      dot_groups<R, P, S4>(acc, corr, a, b, group_stride, g0, g1);
+      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
+        __m512i c;
+        if constexpr (count_correction)
+          c = corr.sum[p];
+        else
+          c = _mm512_mullo_epi32(_mm512_set1_epi32(t.factor),
+                                 _mm512_loadu_si512(t.col_sums + at + p * 16));
+        const __m512 scale = _mm512_loadu_ps(t.col_scales + at + p * 16);
+        QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+          float* o = out + r * ldo + p * 16;
+          const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][p], c));
+          _mm512_storeu_ps(o, g == 0 ? _mm512_mul_ps(scale, v)
+                                     : _mm512_fmadd_ps(scale, v, _mm512_loadu_ps(o)));
+        }
+      }
+    }
+  }
+};
+
 template <std::size_t R, std::size_t P>
 using Tile = TileImpl<R, P, false>;
 template <std::size_t R, std::size_t P>
 using TileS4 = TileImpl<R, P, true>;
+template <std::size_t R, std::size_t P>
+using GroupedTile = GroupedTileImpl<R, P, false>;
+template <std::size_t R, std::size_t P>
+using GroupedTileS4 = GroupedTileImpl<R, P, true>;
 
 }  // namespace x86_avx512_vnni
 
@@ -80,7 +162,9 @@ struct IntKernels<Isa::avx512_vnni>
     : x86_avx512::Epilogue,
       Int8Types,
       x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
-      x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t> {
+      x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
+      x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4,
+                               3, std::uint8_t> {
   using AElem = std::uint8_t;
 };
 

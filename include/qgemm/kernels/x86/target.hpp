@@ -22,6 +22,8 @@
 #include <cstring>
 #include <utility>
 
+#include "../kernel_traits.hpp"
+
 #define QGEMM_TARGET_AVX2 __attribute__((target("avx2,fma,popcnt")))
 #define QGEMM_TARGET_AVX_VNNI __attribute__((target("avx2,fma,popcnt,avxvnni")))
 #define QGEMM_TARGET_AVX512 \
@@ -85,6 +87,23 @@ struct S4TileDispatch {
                       std::size_t ldt, bool accumulate = false) {
     static constexpr auto table = tile_table<TileS4, MR, NP>();
     table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
+  }
+};
+
+/// The `tile_grouped` entry point (kernel_traits.hpp): GroupedTile<rows, panels> on s8
+/// weights, GroupedTileS4 on s4 weights, for up to MR rows (grouped_rows).
+template <template <std::size_t, std::size_t> class GroupedTile,
+          template <std::size_t, std::size_t> class GroupedTileS4, std::size_t MR, std::size_t NP,
+          class AElem>
+struct GroupedTileDispatch {
+  static constexpr std::size_t grouped_rows = MR;
+  static void tile_grouped(std::size_t rows, std::size_t panels, const AElem* a,
+                           const std::int8_t* b, std::size_t group_stride, bool s4,
+                           const GroupedTileArgs& args, float* out, std::size_t ldo) {
+    static constexpr auto s8_table = tile_table<GroupedTile, MR, NP>();
+    static constexpr auto s4_table = tile_table<GroupedTileS4, MR, NP>();
+    (s4 ? s4_table : s8_table)[(rows - 1) * NP + (panels - 1)](a, b, group_stride, args, out,
+                                                               ldo);
   }
 };
 
