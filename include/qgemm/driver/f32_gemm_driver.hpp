@@ -41,7 +41,8 @@ void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
   ScratchBuffer<float> a_packed(M * K);
   parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
     const std::size_t m = t * MR;
-    pack_activations<1>(A.row(m), A.ld(), std::min(MR, M - m), K, K, MR, a_packed.data() + m * K);
+    pack_activation_panel<Kernels, 1>(A.row(m), A.ld(), std::min(MR, M - m), K, K,
+                                      a_packed.data() + m * K);
   });
   const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
     return W.block_data(b0);

@@ -176,8 +176,8 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   ScratchBuffer<typename Kernels::AElem> a_packed(M * kp);
   parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
     const std::size_t m = t * MR;
-    pack_activations<pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp, MR,
-                                    a_packed.data() + m * kp);
+    pack_activation_panel<Kernels, pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
+                                                  a_packed.data() + m * kp);
   });
   const bool s4 = fused_s4(W, M, plan.grouped);
   if (plan.grouped) {

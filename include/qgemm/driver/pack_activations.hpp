@@ -24,10 +24,11 @@ constexpr std::int32_t activation_shift() {
 /// last may be shorter), K in groups of G (4 for int8, 1 for fp32): element (r, k) of the
 /// micro-panel starting at row t*mr lies at
 ///   out[t * mr * kp + (k / G) * rows_t * G + r * G + k % G],
-/// integers shifted to unsigned, K padded with zeros to kp.
+/// integers shifted to unsigned, K padded with zeros to kp. Columns before k_begin (a multiple
+/// of G) are left as they are (already packed).
 template <std::size_t G, class AElem, class TA>
 void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_t K, std::size_t kp,
-                      std::size_t mr, AElem* out) {
+                      std::size_t mr, AElem* out, std::size_t k_begin = 0) {
   const std::size_t k_full = K / G * G;  // groups with no padding
   for (std::size_t r0 = 0; r0 < rows; r0 += mr) {
     const std::size_t rows_t = std::min(mr, rows - r0);
@@ -38,16 +39,16 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
       if constexpr (sizeof(AElem) == 1 && G == 4) {
         // Bytes: s8 -> u8 by flipping the sign bit (a + 128 mod 256), four at a time.
         constexpr std::uint32_t flip = activation_shift<TA>() ? 0x80808080u : 0u;
-        for (std::size_t k = 0; k < k_full; k += G) {
+        for (std::size_t k = k_begin; k < k_full; k += G) {
           std::uint32_t v;
           std::memcpy(&v, src + k, 4);
           v ^= flip;
           std::memcpy(dst + (k / G) * rows_t * G, &v, 4);
         }
       } else if constexpr (std::is_floating_point_v<AElem>) {
-        for (std::size_t k = 0; k < k_full; ++k) dst[(k / G) * rows_t * G + k % G] = src[k];
+        for (std::size_t k = k_begin; k < k_full; ++k) dst[(k / G) * rows_t * G + k % G] = src[k];
       } else {
-        for (std::size_t k = 0; k < k_full; ++k)
+        for (std::size_t k = k_begin; k < k_full; ++k)
           dst[(k / G) * rows_t * G + k % G] =
               static_cast<AElem>(static_cast<std::int32_t>(src[k]) + activation_shift<TA>());
       }
@@ -63,6 +64,28 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
       }
     }
   }
+}
+
+/// One micro-panel of `rows` rows for Kernels: the path's word-transposing packer
+/// (Kernels::pack_words) for the bulk of a whole panel where it has one and an element is a
+/// 32-bit word (one fp32, or G = 4 int8 that pack to bytes), then pack_activations for the rest.
+template <class Kernels, class = void>
+struct has_pack_words : std::false_type {};
+template <class Kernels>
+struct has_pack_words<Kernels, std::void_t<decltype(&Kernels::pack_words)>> : std::true_type {};
+
+template <class Kernels, std::size_t G, class AElem, class TA>
+void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::size_t K,
+                           std::size_t kp, AElem* out) {
+  std::size_t k_begin = 0;
+  if constexpr (has_pack_words<Kernels>::value && sizeof(TA) * G == 4 &&
+                sizeof(AElem) == sizeof(TA)) {
+    static_assert(Kernels::pack_rows == Kernels::mr, "pack_words packs whole micro-panels");
+    if (rows == Kernels::mr)
+      k_begin = G * Kernels::pack_words(a, lda * sizeof(TA), K / G,
+                                        activation_shift<TA>() ? 0x80808080u : 0u, out);
+  }
+  pack_activations<G>(a, lda, rows, K, kp, Kernels::mr, out, k_begin);
 }
 
 /// sum_k (A[m][k] - za) for every row, exact in int64: the zero-point correction of raw integer

@@ -20,6 +20,10 @@
 //                  factor * (sum of the group's weights) (GroupedTileArgs). Otherwise (more rows,
 //                  or paths without it) the driver runs tile / tile_s4 group by group and
 //                  accumulate_group.
+//   pack_words(src, ld_bytes, words, flip, out), pack_rows   (optional)
+//                  packs the first words (32-bit: one fp32 or 4 int8 of K, XORed with flip) of
+//                  a whole micro-panel of pack_rows (= mr) rows, returns how many; the driver
+//                  packs the rest (driver/pack_activations.hpp)
 //   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
 //   store_tile, accumulate_group, store_grouped
 //                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)

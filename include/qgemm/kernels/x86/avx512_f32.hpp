@@ -3,6 +3,7 @@
 #pragma once
 
 #include "avx512_ops.hpp"
+#include "avx512_pack.hpp"
 
 #ifdef QGEMM_X86_KERNELS
 #include "../kernel_traits.hpp"
@@ -44,6 +45,7 @@ struct Tile {
 template <>
 struct F32Kernels<Isa::avx512>
     : x86_avx512::Epilogue,
+      x86_avx512::PackRows8,
       F32Types,
       x86::TileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
 template <>

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "avx512_ops.hpp"
+#include "avx512_pack.hpp"
 
 #ifdef QGEMM_X86_KERNELS
 #include "../kernel_traits.hpp"
@@ -160,6 +161,7 @@ using GroupedTileS4 = GroupedTileImpl<R, P, true>;
 template <>
 struct IntKernels<Isa::avx512_vnni>
     : x86_avx512::Epilogue,
+      x86_avx512::PackRows8,
       Int8Types,
       x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
