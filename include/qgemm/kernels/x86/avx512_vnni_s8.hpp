@@ -2,6 +2,8 @@
 //
 // Per group of 4 k: 3 zmm of weights (one per panel), then for each row a 32-bit broadcast of its
 // 4 activations and 3 vpdpbusd. 24 accumulators + 3 weights + 1 broadcast = 28 of 32 registers.
+// Per-group scales at decode (up to 4 rows) have their own tile, GroupedTileImpl, which walks all
+// the groups of K in one call.
 #pragma once
 
 #include "avx512_ops.hpp"
