@@ -373,8 +373,8 @@ void expect_decode_rows_equal_batch(const QuantParams& xp) {
       qgemm::linear(Xq.cview(), xp, W, nullptr, batch.view(), o);
       for (std::size_t m0 = 0; m0 < M; m0 += 2) {  // decode calls of 2 rows (1 at the end)
         const std::size_t m1 = std::min(M, m0 + 2);
-        qgemm::linear(qgemm::MatrixView<const TA>(&Xq.at(m0, 0), m1 - m0, K, Xq.ld), xp, W,
-                      nullptr, qgemm::MatrixView<float>(&rows.at(m0, 0), m1 - m0, N, rows.ld), o);
+        qgemm::linear(qgemm::MatrixView<const TA>(&Xq.at(m0, 0), m1 - m0, K, Xq.ld), xp, W, nullptr,
+                      qgemm::MatrixView<float>(&rows.at(m0, 0), m1 - m0, N, rows.ld), o);
       }
       EXPECT_EQ(batch.storage, rows.storage)
           << qgemm::isa_name(isa) << " group " << wo.group_size << " za " << xp.zero_point;

@@ -100,6 +100,7 @@ struct has_tile_grouped : std::false_type {};
 template <class Kernels>
 struct has_tile_grouped<Kernels, std::void_t<decltype(&Kernels::tile_grouped)>> : std::true_type {};
 
+/// Rows up to which the path's tile_grouped runs a whole call; 0 without one.
 template <class Kernels>
 constexpr std::size_t grouped_rows() {
   if constexpr (has_tile_grouped<Kernels>::value)
@@ -107,6 +108,7 @@ constexpr std::size_t grouped_rows() {
   else
     return 0;
 }
+/// Kernels::tile_grouped where the path has it (the call sits behind a run-time test).
 template <class Kernels, class... Args>
 void grouped_tile(Args&&... args) {
   if constexpr (has_tile_grouped<Kernels>::value) Kernels::tile_grouped(args...);
@@ -127,7 +129,7 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
   const std::size_t nb =
       std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
   const TaskGrid grid(M, N, nb, threads, MR);
-  const bool one_call = has_tile_grouped<Kernels>::value && M <= grouped_rows<Kernels>();
+  const bool one_call = M <= grouped_rows<Kernels>();  // M > 0 here
 
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {
     std::size_t m0, m1, n0, n1;
@@ -146,8 +148,8 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
         const std::int8_t* bp = b + pack::panel_offset(jr - n0, S4 ? kp / 8 : kp / 4);
         if (one_call) {
           const std::size_t at = pack::group_vector_index(jr, 0, groups);
-          const kernels::GroupedTileArgs t{groups, group_k4, kp / 4, e.col_sums + at,
-                                           e.col_scale + at, BW, e.col_sums_factor};
+          const kernels::GroupedTileArgs t{
+              groups, group_k4, kp / 4, e.col_sums + at, e.col_scale + at, BW, e.col_sums_factor};
           grouped_tile<Kernels>(rows, panels, a, bp, GS, S4, t, acc, NR);
         } else {
           for (std::size_t g = 0; g < groups; ++g) {

@@ -19,6 +19,11 @@ template <class TA>
 constexpr std::int32_t activation_shift() {
   return std::is_same_v<TA, std::int8_t> ? 128 : 0;
 }
+/// The same shift on four packed bytes: s8 -> u8 by flipping each sign bit (a + 128 mod 256).
+template <class TA>
+constexpr std::uint32_t activation_flip_word() {
+  return activation_shift<TA>() ? 0x80808080u : 0u;
+}
 
 /// Packs rows [0, rows) of A (row stride lda, K columns) into micro-panels of `mr` rows (the
 /// last may be shorter), K in groups of G (4 for int8, 1 for fp32): element (r, k) of the
@@ -37,8 +42,8 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
       const TA* src = a + (r0 + r) * lda;
       AElem* dst = panel + r * G;
       if constexpr (sizeof(AElem) == 1 && G == 4) {
-        // Bytes: s8 -> u8 by flipping the sign bit (a + 128 mod 256), four at a time.
-        constexpr std::uint32_t flip = activation_shift<TA>() ? 0x80808080u : 0u;
+        // Bytes, four at a time.
+        constexpr std::uint32_t flip = activation_flip_word<TA>();
         for (std::size_t k = k_begin; k < k_full; k += G) {
           std::uint32_t v;
           std::memcpy(&v, src + k, 4);
@@ -66,14 +71,15 @@ void pack_activations(const TA* a, std::size_t lda, std::size_t rows, std::size_
   }
 }
 
-/// One micro-panel of `rows` rows for Kernels: the path's word-transposing packer
-/// (Kernels::pack_words) for the bulk of a whole panel where it has one and an element is a
-/// 32-bit word (one fp32, or G = 4 int8 that pack to bytes), then pack_activations for the rest.
+/// Whether the path has a word-transposing activation packer (kernel_traits.hpp).
 template <class Kernels, class = void>
 struct has_pack_words : std::false_type {};
 template <class Kernels>
 struct has_pack_words<Kernels, std::void_t<decltype(&Kernels::pack_words)>> : std::true_type {};
 
+/// One micro-panel of `rows` rows for Kernels: the path's Kernels::pack_words for the bulk of a
+/// whole panel where it has one and an element is a 32-bit word (one fp32, or G = 4 int8 that
+/// pack to bytes), then pack_activations for the rest.
 template <class Kernels, std::size_t G, class AElem, class TA>
 void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::size_t K,
                            std::size_t kp, AElem* out) {
@@ -82,8 +88,8 @@ void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::
                 sizeof(AElem) == sizeof(TA)) {
     static_assert(Kernels::pack_rows == Kernels::mr, "pack_words packs whole micro-panels");
     if (rows == Kernels::mr)
-      k_begin = G * Kernels::pack_words(a, lda * sizeof(TA), K / G,
-                                        activation_shift<TA>() ? 0x80808080u : 0u, out);
+      k_begin =
+          G * Kernels::pack_words(a, lda * sizeof(TA), K / G, activation_flip_word<TA>(), out);
   }
   pack_activations<G>(a, lda, rows, K, kp, Kernels::mr, out, k_begin);
 }

@@ -104,8 +104,9 @@ struct Epilogue {
         const typename Ops::vi corr = Ops::mullo_i(factor, Ops::load_i(sums + c));
         const typename Ops::vi s = Ops::sub_i(Ops::load_i(tile + r * ldt + c), corr);
         const typename Ops::vf sc = Ops::load_f(scale + c), x = Ops::cvt_f(s);
-        Ops::store_f_all(acc + r * lda + c, g == 0 ? Ops::mul_f(sc, x)
-                                                   : Ops::fma_f(sc, x, Ops::load_f(acc + r * lda + c)));
+        Ops::store_f_all(
+            acc + r * lda + c,
+            g == 0 ? Ops::mul_f(sc, x) : Ops::fma_f(sc, x, Ops::load_f(acc + r * lda + c)));
       }
   }
 

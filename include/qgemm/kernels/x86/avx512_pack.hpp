@@ -31,15 +31,15 @@ struct PackRows8 {
     const std::size_t full = words / 16 * 16;
     for (std::size_t j = 0; j < full; j += 16, o += 16 * 32) {
       __m512i r[8], t[8], u[8];
-      QGEMM_UNROLL for (std::size_t i = 0; i < 8; ++i)
-        r[i] = _mm512_xor_si512(_mm512_loadu_si512(s + i * ld_bytes + j * 4), x);
+      QGEMM_UNROLL for (std::size_t i = 0; i < 8; ++i) r[i] =
+          _mm512_xor_si512(_mm512_loadu_si512(s + i * ld_bytes + j * 4), x);
       QGEMM_UNROLL for (std::size_t i = 0; i < 8; i += 2) {
         t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);      // lane L: words 4L, 4L+1
         t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);  // lane L: words 4L+2, 4L+3
       }
-      QGEMM_UNROLL for (std::size_t h = 0; h < 8; h += 4) {  // rows 0-3, then 4-7
-        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);      // lane L: word 4L
-        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);  // word 4L+1
+      QGEMM_UNROLL for (std::size_t h = 0; h < 8; h += 4) {    // rows 0-3, then 4-7
+        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);          // lane L: word 4L
+        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);      // word 4L+1
         u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);  // word 4L+2
         u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);  // word 4L+3
       }

@@ -53,12 +53,9 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
 template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
-QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(__m512i (&acc)[R][P],
-                                                             Correction<P, ZeroPoint>& corr,
-                                                             const std::uint8_t* a,
-                                                             const std::int8_t* b,
-                                                             std::size_t group_stride,
-                                                             std::size_t g0, std::size_t g1) {
+QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
+    __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
+    const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1) {
   const std::uint8_t* ap = a + g0 * R * 4;
   if constexpr (S4) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
@@ -141,8 +138,8 @@ struct GroupedTileImpl {
         QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
           float* o = out + r * ldo + p * 16;
           const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][p], c));
-          _mm512_storeu_ps(o, g == 0 ? _mm512_mul_ps(scale, v)
-                                     : _mm512_fmadd_ps(scale, v, _mm512_loadu_ps(o)));
+          _mm512_storeu_ps(
+              o, g == 0 ? _mm512_mul_ps(scale, v) : _mm512_fmadd_ps(scale, v, _mm512_loadu_ps(o)));
         }
       }
     }
@@ -167,8 +164,8 @@ struct IntKernels<Isa::avx512_vnni>
       Int8Types,
       x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
-      x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4,
-                               3, std::uint8_t> {
+      x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,
+                               std::uint8_t> {
   using AElem = std::uint8_t;
 };
 

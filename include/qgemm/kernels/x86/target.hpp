@@ -102,8 +102,7 @@ struct GroupedTileDispatch {
                            const GroupedTileArgs& args, float* out, std::size_t ldo) {
     static constexpr auto s8_table = tile_table<GroupedTile, MR, NP>();
     static constexpr auto s4_table = tile_table<GroupedTileS4, MR, NP>();
-    (s4 ? s4_table : s8_table)[(rows - 1) * NP + (panels - 1)](a, b, group_stride, args, out,
-                                                               ldo);
+    (s4 ? s4_table : s8_table)[(rows - 1) * NP + (panels - 1)](a, b, group_stride, args, out, ldo);
   }
 };
 
