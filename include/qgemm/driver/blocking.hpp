@@ -56,6 +56,12 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   b.kc_groups =
       M <= MR ? groups : std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes)) / 2 * 2;
   b.kc_groups = std::clamp<std::size_t>(b.kc_groups, 1, std::max<std::size_t>(groups, 1));
+  // Equal K blocks: a short last block would pay the partial sums' round trip and the
+  // epilogue's stores over too little work.
+  if (groups > b.kc_groups) {
+    const std::size_t blocks = (groups + b.kc_groups - 1) / b.kc_groups;
+    b.kc_groups = pack::round_up((groups + blocks - 1) / blocks, 2);
+  }
   const std::size_t a_row_bytes = b.kc_groups * Kernels::k_group * sizeof(typename Kernels::AElem);
   // A multiple of mr: row blocks must start where the packed micro-panels start.
   b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes, MR, 256) / MR * MR;

@@ -22,6 +22,32 @@
 namespace qgemm {
 namespace detail {
 
+/// Hints byte ranges towards L2 a few cache lines per call, so data the loop nest reads next
+/// arrive while the kernels compute: `chunks` ranges of `bytes` bytes, `stride` bytes apart.
+class Prefetcher {
+ public:
+  Prefetcher() = default;
+  Prefetcher(const void* data, std::size_t chunks, std::size_t bytes, std::size_t stride)
+      : data_(static_cast<const char*>(data)), chunks_(bytes ? chunks : 0), bytes_(bytes),
+        stride_(stride) {}
+  /// Cache lines in all the ranges.
+  std::size_t lines() const { return chunks_ * ((bytes_ + 63) / 64); }
+  /// Hints the next `n` lines.
+  void advance(std::size_t n) {
+    for (; n > 0 && chunk_ < chunks_; --n) {
+#if defined(__GNUC__) || defined(__clang__)
+      __builtin_prefetch(data_ + chunk_ * stride_ + offset_, 0, 2);
+#endif
+      offset_ += 64;
+      if (offset_ >= bytes_) offset_ = 0, ++chunk_;
+    }
+  }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t chunks_ = 0, bytes_ = 0, stride_ = 0, chunk_ = 0, offset_ = 0;
+};
+
 /// `a` holds all M rows packed for Kernels (pack_activations); `weights(b0, b1, buffer)` returns
 /// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
 /// `buffer` when they must be unpacked first. S4: the blocks are s4 (two groups per 192 bytes),
@@ -45,19 +71,59 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     ScratchBuffer<BElem> unpacked;
     const char* b = reinterpret_cast<const char*>(weights(b0, b1, unpacked));
     const std::size_t lds = pack::round_up(n1 - n0, BW);
+    const std::size_t stored_groups = S4 ? groups / 2 : groups;
+    const std::size_t a_group_bytes = Kernels::k_group * sizeof(typename Kernels::AElem);
+    // Software prefetching, a slice per tile: while the tiles of one weight micro-panel run,
+    // the next micro-panel comes into L2, so the first tile of each does not wait for memory;
+    // while a block of A is in use, the next block of A. The hardware prefetchers see neither
+    // (micro-panels are scattered), and both cost 4-25% at large N or K. Not at decode: one
+    // tile per micro-panel streams its weights and the hardware keeps up.
+    //
+    // The weight micro-panel of channels jr and groups [pg, pg1).
+    auto weight_panel = [&](std::size_t jr, std::size_t pg, std::size_t pg1) {
+      const std::size_t s0 = S4 ? pg / 2 : pg, s1 = S4 ? (pg1 + 1) / 2 : pg1;
+      return Prefetcher(b + pack::panel_offset(jr - n0, stored_groups) + s0 * GS, 1,
+                        (s1 - s0) * GS, 0);
+    };
+    // The block of A of rows [ic, ic1) and groups [pg, pg1): its whole micro-panels.
+    auto activation_block = [&](std::size_t ic, std::size_t ic1, std::size_t pg, std::size_t pg1) {
+      return Prefetcher(reinterpret_cast<const char*>(a + ic * kp) + pg * MR * a_group_bytes,
+                        (ic1 - ic) / MR, (pg1 - pg) * MR * a_group_bytes,
+                        MR * kp * sizeof(typename Kernels::AElem));
+    };
     const std::size_t sums_size = std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds;
     ScratchBuffer<Acc> sums(sums_size);
     if (groups == 0) std::fill(sums.data(), sums.data() + sums_size, Acc{});  // K = 0
     for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                        // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
+      const std::size_t tiles = (ic1 - ic + MR - 1) / MR;
+      const bool prefetch = tiles >= 4;
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
+        // The (row block, K block) after this one: the same rows and the next K block, or the
+        // next rows and the first K block; none after the last.
+        std::size_t next_ic = ic, next_ic1 = ic1, next_pg = pg1;
+        if (pg1 >= groups) next_ic = ic1, next_ic1 = std::min(m1, ic1 + blk.mc), next_pg = 0;
+        const std::size_t next_pg1 = std::min(groups, next_pg + blk.kc_groups);
+        const bool has_next = prefetch && next_ic < m1;
+        Prefetcher next_a;
+        if (has_next) next_a = activation_block(next_ic, next_ic1, next_pg, next_pg1);
+        const std::size_t calls = tiles * ((n1 - n0 + NR - 1) / NR);
+        const std::size_t a_lines = (next_a.lines() + calls - 1) / calls;
         for (std::size_t jr = n0; jr < n1; jr += NR) {  // jr: weight micro-panels
           const std::size_t panels = pack::panel_count(std::min(NR, n1 - jr));
           const auto* bp = reinterpret_cast<const BElem*>(
-              b + pack::panel_offset(jr - n0, S4 ? groups / 2 : groups));
+              b + pack::panel_offset(jr - n0, stored_groups));
+          Prefetcher next_b;
+          if (prefetch && jr + NR < n1)
+            next_b = weight_panel(jr + NR, pg, pg1);
+          else if (has_next)
+            next_b = weight_panel(n0, next_pg, next_pg1);
+          const std::size_t b_lines = (next_b.lines() + tiles - 1) / tiles;
           for (std::size_t ir = ic; ir < ic1; ir += MR) {  // ir: activation micro-panels
             Acc* t = sums.data() + (ir - ic) * lds + (jr - n0);
+            next_b.advance(b_lines);
+            next_a.advance(a_lines);
             if constexpr (S4)
               Kernels::tile_s4(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
                                pg > 0);
