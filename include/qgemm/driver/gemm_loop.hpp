@@ -28,7 +28,9 @@ class Prefetcher {
  public:
   Prefetcher() = default;
   Prefetcher(const void* data, std::size_t chunks, std::size_t bytes, std::size_t stride)
-      : data_(static_cast<const char*>(data)), chunks_(bytes ? chunks : 0), bytes_(bytes),
+      : data_(static_cast<const char*>(data)),
+        chunks_(bytes ? chunks : 0),
+        bytes_(bytes),
         stride_(stride) {}
   /// Cache lines in all the ranges.
   std::size_t lines() const { return chunks_ * ((bytes_ + 63) / 64); }
@@ -82,8 +84,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     // The weight micro-panel of channels jr and groups [pg, pg1).
     auto weight_panel = [&](std::size_t jr, std::size_t pg, std::size_t pg1) {
       const std::size_t s0 = S4 ? pg / 2 : pg, s1 = S4 ? (pg1 + 1) / 2 : pg1;
-      return Prefetcher(b + pack::panel_offset(jr - n0, stored_groups) + s0 * GS, 1,
-                        (s1 - s0) * GS, 0);
+      return Prefetcher(b + pack::panel_offset(jr - n0, stored_groups) + s0 * GS, 1, (s1 - s0) * GS,
+                        0);
     };
     // The block of A of rows [ic, ic1) and groups [pg, pg1): its whole micro-panels.
     auto activation_block = [&](std::size_t ic, std::size_t ic1, std::size_t pg, std::size_t pg1) {
@@ -112,8 +114,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
         const std::size_t a_lines = (next_a.lines() + calls - 1) / calls;
         for (std::size_t jr = n0; jr < n1; jr += NR) {  // jr: weight micro-panels
           const std::size_t panels = pack::panel_count(std::min(NR, n1 - jr));
-          const auto* bp = reinterpret_cast<const BElem*>(
-              b + pack::panel_offset(jr - n0, stored_groups));
+          const auto* bp =
+              reinterpret_cast<const BElem*>(b + pack::panel_offset(jr - n0, stored_groups));
           Prefetcher next_b;
           if (prefetch && jr + NR < n1)
             next_b = weight_panel(jr + NR, pg, pg1);
