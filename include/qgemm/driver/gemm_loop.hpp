@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "../kernels/epilogue_args.hpp"
 #include "../pack/panel_layout.hpp"
@@ -34,6 +35,11 @@ class Prefetcher {
         stride_(stride) {}
   /// Cache lines in all the ranges.
   std::size_t lines() const { return chunks_ * ((bytes_ + 63) / 64); }
+  /// Part `i` of `parts` equal runs of the lines of a single range, for a kernel to hint.
+  kernels::PanelPrefetch part(std::size_t i, std::size_t parts) const {
+    const std::size_t each = (lines() + parts - 1) / parts, first = std::min(lines(), i * each);
+    return {data_ + first * 64, std::min(each, lines() - first)};
+  }
   /// Hints the next `n` lines.
   void advance(std::size_t n) {
     for (; n > 0 && chunk_ < chunks_; --n) {
@@ -49,6 +55,13 @@ class Prefetcher {
   const char* data_ = nullptr;
   std::size_t chunks_ = 0, bytes_ = 0, stride_ = 0, chunk_ = 0, offset_ = 0;
 };
+
+/// Whether the path's kernels hint the next weight micro-panel themselves (kernel_traits.hpp).
+template <class Kernels, class = void>
+struct has_tile_prefetching : std::false_type {};
+template <class Kernels>
+struct has_tile_prefetching<Kernels, std::void_t<decltype(&Kernels::tile_prefetching)>>
+    : std::true_type {};
 
 /// `a` holds all M rows packed for Kernels (pack_activations); `weights(b0, b1, buffer)` returns
 /// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
@@ -99,7 +112,11 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                        // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
       const std::size_t tiles = (ic1 - ic + MR - 1) / MR;
-      const bool prefetch = tiles >= 4;
+      // Kernels that hint the next micro-panel spread it over the tiles' K loops, two lines
+      // per group at most, which covers a panel from two tiles on; the driver's own hints come
+      // in bursts before each tile, and pay from four tiles on.
+      constexpr bool in_kernel = !S4 && has_tile_prefetching<Kernels>::value;
+      const bool prefetch = tiles >= (in_kernel ? 2 : 4);
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
         // The (row block, K block) after this one: the same rows and the next K block, or the
@@ -121,17 +138,22 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
             next_b = weight_panel(jr + NR, pg, pg1);
           else if (has_next)
             next_b = weight_panel(n0, next_pg, next_pg1);
-          const std::size_t b_lines = (next_b.lines() + tiles - 1) / tiles;
+          const std::size_t b_lines = in_kernel ? 0 : (next_b.lines() + tiles - 1) / tiles;
           for (std::size_t ir = ic; ir < ic1; ir += MR) {  // ir: activation micro-panels
             Acc* t = sums.data() + (ir - ic) * lds + (jr - n0);
-            next_b.advance(b_lines);
             next_a.advance(a_lines);
-            if constexpr (S4)
-              Kernels::tile_s4(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
-                               pg > 0);
-            else
-              Kernels::tile(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
-                            pg > 0);
+            if constexpr (in_kernel) {
+              Kernels::tile_prefetching(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg,
+                                        pg1, t, lds, pg > 0, next_b.part((ir - ic) / MR, tiles));
+            } else {
+              next_b.advance(b_lines);
+              if constexpr (S4)
+                Kernels::tile_s4(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t,
+                                 lds, pg > 0);
+              else
+                Kernels::tile(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg, pg1, t, lds,
+                              pg > 0);
+            }
           }
         }
       }

@@ -11,6 +11,10 @@
 //                  group: rows x 4 AElem), `b` the first of `panels` consecutive s8 panels of one
 //                  block (64 bytes apart, group_stride bytes from one k group to the next;
 //                  pack/panel_layout.hpp)
+//   tile_prefetching(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, prefetch)
+//                  (optional) `tile` that also hints the lines of `prefetch` (PanelPrefetch)
+//                  towards L2 while it runs, up to two per group of K, so the next weight
+//                  micro-panel streams in behind the arithmetic rather than in bursts
 //   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)
@@ -65,6 +69,14 @@ struct GroupedTileArgs {
   /// Activation zero point plus shift: in [0, 255], as zero points are checked to lie in the
   /// activations' range (tiles may use it as a byte).
   std::int32_t factor = 0;
+};
+
+/// Consecutive 64-byte lines from `data` that a tile_prefetching call hints towards L2, up to
+/// two per group of K it runs (a hint: the memory need not be read, and nothing is read when
+/// lines is 0).
+struct PanelPrefetch {
+  const char* data = nullptr;
+  std::size_t lines = 0;
 };
 
 template <Isa I>

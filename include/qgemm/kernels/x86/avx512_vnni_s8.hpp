@@ -55,7 +55,8 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
 template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
-    const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1) {
+    const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
+    const PanelPrefetch& prefetch = {}) {
   const std::uint8_t* ap = a + g0 * R * 4;
   if constexpr (S4) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
@@ -73,7 +74,9 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     }
   } else {
     const std::int8_t* bp = b + g0 * group_stride;
+    std::size_t line = 0;
     _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+      x86::prefetch_step(prefetch, line);
       __m512i w[P];
       QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
       dot_group<R, P>(acc, corr, w, ap);
@@ -86,11 +89,19 @@ struct TileImpl {
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                            std::size_t group_stride, std::size_t g0, std::size_t g1,
                                            std::int32_t* out, std::size_t ldt, bool accumulate) {
+    run_prefetching(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+  }
+  /// s4 weights ignore `prefetch` (their panels are half the bytes).
+  QGEMM_TARGET_AVX512_VNNI static void run_prefetching(const std::uint8_t* a, const std::int8_t* b,
+                                                       std::size_t group_stride, std::size_t g0,
+                                                       std::size_t g1, std::int32_t* out,
+                                                       std::size_t ldt, bool accumulate,
+                                                       const PanelPrefetch& prefetch) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1);
+    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, prefetch);
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
       std::int32_t* o = out + r * ldt + p * 16;
@@ -163,6 +174,7 @@ struct IntKernels<Isa::avx512_vnni>
       x86_avx512::PackRows8,
       Int8Types,
       x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
+      x86::PrefetchingTileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
       x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,
                                std::uint8_t> {

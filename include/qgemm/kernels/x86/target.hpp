@@ -51,6 +51,13 @@ inline std::uint64_t load_u64(const void* p) {
   return v;
 }
 
+/// One step of a PanelPrefetch inside a tile's K loop: the next two of its lines, if any.
+QGEMM_ALWAYS_INLINE void prefetch_step(const PanelPrefetch& pf, std::size_t& line) {
+  if (line < pf.lines) _mm_prefetch(pf.data + 64 * line, _MM_HINT_T1);
+  if (line + 1 < pf.lines) _mm_prefetch(pf.data + 64 * (line + 1), _MM_HINT_T1);
+  line += 2;
+}
+
 /// Function pointers to Tile<rows, panels>::run for rows in 1..MR, panels in 1..NP, so an edge
 /// tile runs a kernel specialised to its shape instead of a padded full tile.
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
@@ -74,6 +81,26 @@ struct TileDispatch {
                    std::size_t ldt, bool accumulate = false) {
     static constexpr auto table = tile_table<Tile, MR, NP>();
     table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
+  }
+};
+
+/// The `tile_prefetching` entry point: runs Tile<rows, panels>::run_prefetching.
+template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
+          class AElem, class BElem = std::int8_t, class Acc = std::int32_t, std::size_t... I>
+constexpr auto make_prefetching_table(std::index_sequence<I...>) {
+  return std::array<decltype(&Tile<1, 1>::run_prefetching), MR * NP>{
+      &Tile<I / NP + 1, I % NP + 1>::run_prefetching...};
+}
+template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
+          class AElem, class BElem = std::int8_t, class Acc = std::int32_t>
+struct PrefetchingTileDispatch {
+  static void tile_prefetching(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
+                               std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
+                               std::size_t ldt, bool accumulate, const PanelPrefetch& prefetch) {
+    static constexpr auto table = make_prefetching_table<Tile, MR, NP, AElem, BElem, Acc>(
+        std::make_index_sequence<MR * NP>{});
+    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate,
+                                          prefetch);
   }
 };
 
