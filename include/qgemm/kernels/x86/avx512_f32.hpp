@@ -14,11 +14,6 @@ namespace x86_avx512_f32 {
 
 template <std::size_t R, std::size_t P>
 struct Tile {
-  QGEMM_TARGET_AVX512 static void run(const float* a, const float* b, std::size_t group_stride,
-                                      std::size_t g0, std::size_t g1, float* out, std::size_t ldt,
-                                      bool accumulate) {
-    run_prefetching(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
-  }
   QGEMM_TARGET_AVX512 static void run_prefetching(const float* a, const float* b,
                                                   std::size_t group_stride, std::size_t g0,
                                                   std::size_t g1, float* out, std::size_t ldt,
@@ -55,7 +50,6 @@ struct F32Kernels<Isa::avx512>
     : x86_avx512::Epilogue,
       x86_avx512::PackRows8,
       F32Types,
-      x86::TileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float>,
       x86::PrefetchingTileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
 template <>
 struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::avx512> {};

@@ -86,6 +86,7 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
 
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
+  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_prefetching.
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                            std::size_t group_stride, std::size_t g0, std::size_t g1,
                                            std::int32_t* out, std::size_t ldt, bool accumulate) {
@@ -173,7 +174,6 @@ struct IntKernels<Isa::avx512_vnni>
     : x86_avx512::Epilogue,
       x86_avx512::PackRows8,
       Int8Types,
-      x86::TileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::PrefetchingTileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
       x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,

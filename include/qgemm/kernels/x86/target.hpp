@@ -58,16 +58,22 @@ QGEMM_ALWAYS_INLINE void prefetch_step(const PanelPrefetch& pf, std::size_t& lin
   line += 2;
 }
 
-/// Function pointers to Tile<rows, panels>::run for rows in 1..MR, panels in 1..NP, so an edge
-/// tile runs a kernel specialised to its shape instead of a padded full tile.
+/// Function pointers to Tile<rows, panels>::run (Prefetching: ::run_prefetching) for rows in
+/// 1..MR, panels in 1..NP, so an edge tile runs a kernel specialised to its shape instead of a
+/// padded full tile.
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          std::size_t... I>
+          bool Prefetching, std::size_t... I>
 constexpr auto make_tile_table(std::index_sequence<I...>) {
-  return std::array<decltype(&Tile<1, 1>::run), MR * NP>{&Tile<I / NP + 1, I % NP + 1>::run...};
+  if constexpr (Prefetching)
+    return std::array<decltype(&Tile<1, 1>::run_prefetching), MR * NP>{
+        &Tile<I / NP + 1, I % NP + 1>::run_prefetching...};
+  else
+    return std::array<decltype(&Tile<1, 1>::run), MR * NP>{&Tile<I / NP + 1, I % NP + 1>::run...};
 }
-template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP>
+template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
+          bool Prefetching = false>
 constexpr auto tile_table() {
-  return make_tile_table<Tile, MR, NP>(std::make_index_sequence<MR * NP>{});
+  return make_tile_table<Tile, MR, NP, Prefetching>(std::make_index_sequence<MR * NP>{});
 }
 
 /// The `tile` entry point of an IntKernels specialisation: runs Tile<rows, panels>.
@@ -84,23 +90,24 @@ struct TileDispatch {
   }
 };
 
-/// The `tile_prefetching` entry point: runs Tile<rows, panels>::run_prefetching.
-template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          class AElem, class BElem = std::int8_t, class Acc = std::int32_t, std::size_t... I>
-constexpr auto make_prefetching_table(std::index_sequence<I...>) {
-  return std::array<decltype(&Tile<1, 1>::run_prefetching), MR * NP>{
-      &Tile<I / NP + 1, I % NP + 1>::run_prefetching...};
-}
+/// `tile` and `tile_prefetching` of a path whose Tile<rows, panels>::run_prefetching hints a
+/// PanelPrefetch while it runs: one table serves both (`tile` hints nothing).
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
           class AElem, class BElem = std::int8_t, class Acc = std::int32_t>
 struct PrefetchingTileDispatch {
+  static constexpr std::size_t mr = MR;
+  static constexpr std::size_t np = NP;
   static void tile_prefetching(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
                                std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
                                std::size_t ldt, bool accumulate, const PanelPrefetch& prefetch) {
-    static constexpr auto table = make_prefetching_table<Tile, MR, NP, AElem, BElem, Acc>(
-        std::make_index_sequence<MR * NP>{});
+    static constexpr auto table = tile_table<Tile, MR, NP, true>();
     table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate,
                                           prefetch);
+  }
+  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
+                   std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
+                   std::size_t ldt, bool accumulate = false) {
+    tile_prefetching(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
 };
 
