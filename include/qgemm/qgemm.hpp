@@ -5,6 +5,7 @@
 //   qgemm::PackedWeights, PackedFloatWeights   weights packed once
 //   qgemm::quantize, dequantize, calibrate     quantization and clip values (ACIQ, KL, MSE, ...)
 //   qgemm::active_isa, available_isas          which kernel path runs (QGEMM_ISA overrides)
+//   qgemm::release_scratch                     frees the scratch memory calls keep per thread
 #pragma once
 
 #include "api/checks.hpp"
@@ -13,6 +14,7 @@
 #include "api/options.hpp"
 #include "cpu/cpu_features.hpp"
 #include "cpu/isa.hpp"
+#include "driver/scratch.hpp"
 #include "epilogue.hpp"
 #include "error.hpp"
 #include "int4.hpp"

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "../driver/int_gemm_driver.hpp"
+#include "../driver/scratch.hpp"
 #include "../epilogue.hpp"
 #include "../kernels/epilogue_args.hpp"
 #include "../matrix_view.hpp"
@@ -136,7 +137,7 @@ void linear_per_row(const char* fn, MatrixView<const float> X, const PackedWeigh
                 std::int64_t{1} << (W.bits() - 1));
   const std::size_t M = X.rows(), K = X.cols();
   std::vector<float> row_scales(M, 1.0f);
-  std::vector<std::int8_t> q(M * K);
+  ScratchBuffer<std::int8_t> q(M * K);
   const CalibrationOptions row_options{o.activation_bits, Clip::MinMax, true};
   for (std::size_t m = 0; m < M && K > 0; ++m) {
     const QuantParams p = calibrate(X.row(m), K, row_options);
@@ -174,12 +175,12 @@ void linear_from_float(MatrixView<const float> X, const PackedWeights& W, const 
                 std::int64_t{1} << (W.bits() - 1));
   const std::size_t M = X.rows(), K = X.cols();
   if (xp.is_signed) {
-    std::vector<std::int8_t> q(M * K);
+    ScratchBuffer<std::int8_t> q(M * K);
     if (!X.empty()) quantize(X, xp, MatrixView<std::int8_t>(q.data(), M, K));
     run_linear(fn, MatrixView<const std::int8_t>(q.data(), M, K), xp, W, bias, out, output_params,
                o);
   } else {
-    std::vector<std::uint8_t> q(M * K);
+    ScratchBuffer<std::uint8_t> q(M * K);
     if (!X.empty()) quantize(X, xp, MatrixView<std::uint8_t>(q.data(), M, K));
     run_linear(fn, MatrixView<const std::uint8_t>(q.data(), M, K), xp, W, bias, out, output_params,
                o);

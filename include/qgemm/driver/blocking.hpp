@@ -1,27 +1,15 @@
-// Block sizes of the GEMM loop nest, derived from the CPU's cache sizes, and scratch buffers.
+// Block sizes of the GEMM loop nest, derived from the CPU's cache sizes.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "../cpu/cpu_features.hpp"
 #include "../pack/panel_layout.hpp"
 
 namespace qgemm {
 namespace detail {
-
-/// A buffer whose elements start uninitialised: packing and the kernels write before reading.
-template <class T>
-class ScratchBuffer {
- public:
-  explicit ScratchBuffer(std::size_t n = 0) : data_(n ? new T[n] : nullptr) {}
-  T* data() const { return data_.get(); }
-
- private:
-  std::unique_ptr<T[]> data_;
-};
 
 /// Cache sizes the blocking is derived from (conservative defaults when CPUID says nothing).
 struct CacheSizes {

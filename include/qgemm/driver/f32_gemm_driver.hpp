@@ -15,6 +15,7 @@
 #include "gemm_loop.hpp"
 #include "pack_activations.hpp"
 #include "parallel.hpp"
+#include "scratch.hpp"
 
 namespace qgemm {
 namespace detail {

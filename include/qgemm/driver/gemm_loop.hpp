@@ -8,17 +8,20 @@
 //   ir  activation micro-panels: mr rows
 //
 // Partial sums (int32 or fp32) accumulate in a per-task scratch block across pc; after the
-// last K block every tile goes through the path's fused epilogue.
+// last K block every tile goes through the path's fused epilogue: inside the tile's last call
+// where the path has tile_fused, else in a pass over the block.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "../kernels/epilogue_args.hpp"
 #include "../pack/panel_layout.hpp"
 #include "blocking.hpp"
 #include "parallel.hpp"
+#include "scratch.hpp"
 
 namespace qgemm {
 namespace detail {
@@ -56,12 +59,12 @@ class Prefetcher {
   std::size_t chunks_ = 0, bytes_ = 0, stride_ = 0, chunk_ = 0, offset_ = 0;
 };
 
-/// Whether the path's kernels hint the next weight micro-panel themselves (kernel_traits.hpp).
+/// Whether the path's kernels hint the next weight micro-panel themselves and run the epilogue
+/// at the end of the last block of K (tile_fused, kernel_traits.hpp).
 template <class Kernels, class = void>
-struct has_tile_prefetching : std::false_type {};
+struct has_tile_fused : std::false_type {};
 template <class Kernels>
-struct has_tile_prefetching<Kernels, std::void_t<decltype(&Kernels::tile_prefetching)>>
-    : std::true_type {};
+struct has_tile_fused<Kernels, std::void_t<decltype(&Kernels::tile_fused)>> : std::true_type {};
 
 /// `a` holds all M rows packed for Kernels (pack_activations); `weights(b0, b1, buffer)` returns
 /// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
@@ -115,7 +118,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
       // Kernels that hint the next micro-panel spread it over the tiles' K loops, two lines
       // per group at most, which covers a panel from two tiles on; the driver's own hints come
       // in bursts before each tile, and pay from four tiles on.
-      constexpr bool in_kernel = !S4 && has_tile_prefetching<Kernels>::value;
+      constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
       const bool prefetch = tiles >= (in_kernel ? 2 : 4);
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
@@ -143,8 +146,19 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
             Acc* t = sums.data() + (ir - ic) * lds + (jr - n0);
             next_a.advance(a_lines);
             if constexpr (in_kernel) {
-              Kernels::tile_prefetching(std::min(MR, ic1 - ir), panels, a + ir * kp, bp, GS, pg,
-                                        pg1, t, lds, pg > 0, next_b.part((ir - ic) / MR, tiles));
+              // The last block of K goes through the epilogue inside the tile.
+              const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
+              const bool last = pg1 == groups;
+              kernels::TileExtras x{next_b.part((ir - ic) / MR, tiles), {}, nullptr, ir, jr, cols};
+              if (last) {
+                // Its output lines come into L1 for writing while the tile computes.
+                const std::size_t bytes = kernels::output_bytes(e.kind);
+                const char* first = static_cast<const char*>(e.out) + (ir * e.ldo + jr) * bytes;
+                const std::size_t offset = reinterpret_cast<std::uintptr_t>(first) % 64;
+                x.epilogue = &e;
+                x.output = {first, e.ldo * bytes, rows, (offset + cols * bytes + 63) / 64};
+              }
+              Kernels::tile_fused(rows, panels, a + ir * kp, bp, GS, pg, pg1, t, lds, pg > 0, x);
             } else {
               next_b.advance(b_lines);
               if constexpr (S4)
@@ -157,6 +171,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
           }
         }
       }
+      if (in_kernel && groups > 0) continue;  // the tiles ran the epilogue
       for (std::size_t ir = ic; ir < ic1; ir += MR)
         for (std::size_t jr = n0; jr < n1; jr += NR)
           Kernels::store_tile(e, sums.data() + (ir - ic) * lds + (jr - n0), lds, ir,

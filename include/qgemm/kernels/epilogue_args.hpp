@@ -12,6 +12,11 @@ namespace kernels {
 
 enum class OutputKind { Int32, Float, S8, U8 };
 
+/// Bytes of one output element.
+inline std::size_t output_bytes(OutputKind k) {
+  return k == OutputKind::S8 || k == OutputKind::U8 ? 1 : 4;
+}
+
 /// Vectors indexed by output channel are padded with zeros to `stride` (a multiple of 16), so
 /// kernels load them whole; per-group vectors are the weights' own, padded block by block.
 ///

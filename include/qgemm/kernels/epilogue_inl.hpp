@@ -9,29 +9,37 @@
 // Requires: EpilogueArgs, OutputKind, Activation visible; std::size_t, std::int32_t.
 
 struct Epilogue {
-  /// Rows `rows` x columns `cols` of an int32 tile (row stride ldt) at output (m0, n0): C = S.
-  QGEMM_EPILOGUE_TARGET static void store_int32(const EpilogueArgs& e, const std::int32_t* tile,
-                                                std::size_t ldt, std::size_t m0, std::size_t rows,
-                                                std::size_t n0, std::size_t cols) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
-      std::int32_t* out = static_cast<std::int32_t*>(e.out) + (m0 + r) * e.ldo + n0;
-      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        typename Ops::vi s =
-            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
-        s = Ops::sub_i(s, Ops::set1_i(rc));
-        Ops::store_i(out + c, s, Ops::first(cols - c));
-      }
-    }
+  using vi = typename Ops::vi;
+  using vf = typename Ops::vf;
+
+  /// The per-channel terms of the output stage for channels n .. n + lanes: loaded once per
+  /// column of a tile and used for all its rows.
+  struct OutputTerms {
+    vf bias, shift;
+  };
+  QGEMM_EPILOGUE_TARGET static OutputTerms output_terms(const EpilogueArgs& e, std::size_t n) {
+    const vf zero = Ops::set1_f(0.0f);
+    return {e.bias != nullptr ? Ops::load_f(e.bias + n) : zero,
+            e.col_shift != nullptr ? Ops::load_f(e.col_shift + n) : zero};
+  }
+  /// ... and of the whole-K sums: the column correction and (dequantizing) the scales.
+  struct SumTerms {
+    vi corr;
+    vf scale;
+    OutputTerms out;
+  };
+  QGEMM_EPILOGUE_TARGET static SumTerms sum_terms(const EpilogueArgs& e, std::size_t n) {
+    const bool dequantize = e.kind != OutputKind::Int32;
+    return {Ops::load_i(e.col_corr + n),
+            dequantize ? Ops::load_f(e.col_scale + n) : Ops::set1_f(1.0f), output_terms(e, n)};
   }
 
   /// y = act(v + bias[n]), then stored as float or requantized.
-  QGEMM_EPILOGUE_TARGET static void write_output(const EpilogueArgs& e, typename Ops::vf v,
+  QGEMM_EPILOGUE_TARGET static void write_output(const EpilogueArgs& e, const OutputTerms& t, vf v,
                                                  std::size_t m, std::size_t n,
                                                  typename Ops::mask valid) {
-    if (e.col_shift != nullptr)
-      v = Ops::add_f(v, Ops::mul_f(Ops::set1_f(e.row_sum[m]), Ops::load_f(e.col_shift + n)));
-    if (e.bias != nullptr) v = Ops::add_f(v, Ops::load_f(e.bias + n));
+    if (e.col_shift != nullptr) v = Ops::add_f(v, Ops::mul_f(Ops::set1_f(e.row_sum[m]), t.shift));
+    if (e.bias != nullptr) v = Ops::add_f(v, t.bias);
     if (e.activation == Activation::ReLU) v = Ops::max_f(v, Ops::set1_f(0.0f));
     if (e.activation == Activation::Clamp)
       v = Ops::min_f(Ops::max_f(v, Ops::set1_f(e.clamp_min)), Ops::set1_f(e.clamp_max));
@@ -41,48 +49,51 @@ struct Epilogue {
     }
     v = Ops::mul_f(v, Ops::set1_f(e.out_inv_scale));
     v = Ops::min_f(Ops::max_f(v, Ops::set1_f(e.out_lo)), Ops::set1_f(e.out_hi));
-    const typename Ops::vi q = Ops::add_i(Ops::round_i(v), Ops::set1_i(e.out_zero_point));
+    const vi q = Ops::add_i(Ops::round_i(v), Ops::set1_i(e.out_zero_point));
     if (e.kind == OutputKind::S8)
       Ops::store_s8(static_cast<std::int8_t*>(e.out) + m * e.ldo + n, q, valid);
     else
       Ops::store_u8(static_cast<std::uint8_t*>(e.out) + m * e.ldo + n, q, valid);
   }
 
-  /// Per-channel scales: v = col_scale[n] * float(S), or (row_scale[m] * col_scale[n]) * float(S).
-  QGEMM_EPILOGUE_TARGET static void store_dequantized(const EpilogueArgs& e,
-                                                      const std::int32_t* tile, std::size_t ldt,
-                                                      std::size_t m0, std::size_t rows,
-                                                      std::size_t n0, std::size_t cols) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int32_t rc = e.row_corr != nullptr ? e.row_corr[m0 + r] : 0;
-      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
-        typename Ops::vi s =
-            Ops::sub_i(Ops::load_i(tile + r * ldt + c), Ops::load_i(e.col_corr + n0 + c));
-        s = Ops::sub_i(s, Ops::set1_i(rc));
-        typename Ops::vf scale = Ops::load_f(e.col_scale + n0 + c);
-        if (e.row_scale != nullptr) scale = Ops::mul_f(Ops::set1_f(e.row_scale[m0 + r]), scale);
-        write_output(e, Ops::mul_f(scale, Ops::cvt_f(s)), m0 + r, n0 + c, Ops::first(cols - c));
-      }
+  /// One vector of whole-K sums t of row m, channels n ..: S = t - col_corr[n] - row_corr[m];
+  /// Int32 stores S, otherwise v = col_scale[n] * float(S) (times row_scale[m] first when set)
+  /// goes through write_output.
+  QGEMM_EPILOGUE_TARGET static void store_sums(const EpilogueArgs& e, const SumTerms& t, vi sums,
+                                               std::size_t m, std::size_t n,
+                                               typename Ops::mask valid) {
+    vi s = Ops::sub_i(sums, t.corr);
+    if (e.row_corr != nullptr) s = Ops::sub_i(s, Ops::set1_i(e.row_corr[m]));
+    if (e.kind == OutputKind::Int32) {
+      Ops::store_i(static_cast<std::int32_t*>(e.out) + m * e.ldo + n, s, valid);
+      return;
     }
+    vf scale = t.scale;
+    if (e.row_scale != nullptr) scale = Ops::mul_f(Ops::set1_f(e.row_scale[m]), scale);
+    write_output(e, t.out, Ops::mul_f(scale, Ops::cvt_f(s)), m, n, valid);
   }
 
-  /// The whole-K tile of an integer product: plain int32 out, or dequantized.
+  /// Rows `rows` x columns `cols` of the whole-K int32 tile of an integer product (row stride
+  /// ldt) at output (m0, n0).
   QGEMM_EPILOGUE_TARGET static void store_tile(const EpilogueArgs& e, const std::int32_t* tile,
                                                std::size_t ldt, std::size_t m0, std::size_t rows,
                                                std::size_t n0, std::size_t cols) {
-    if (e.kind == OutputKind::Int32)
-      store_int32(e, tile, ldt, m0, rows, n0, cols);
-    else
-      store_dequantized(e, tile, ldt, m0, rows, n0, cols);
+    for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+      const SumTerms t = sum_terms(e, n0 + c);
+      for (std::size_t r = 0; r < rows; ++r)
+        store_sums(e, t, Ops::load_i(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
+    }
   }
 
   /// The tile of an fp32 product: y = act(v + bias[n]).
   QGEMM_EPILOGUE_TARGET static void store_tile(const EpilogueArgs& e, const float* tile,
                                                std::size_t ldt, std::size_t m0, std::size_t rows,
                                                std::size_t n0, std::size_t cols) {
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < cols; c += Ops::lanes)
-        write_output(e, Ops::load_f(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
+    for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+      const OutputTerms t = output_terms(e, n0 + c);
+      for (std::size_t r = 0; r < rows; ++r)
+        write_output(e, t, Ops::load_f(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
+    }
   }
 
   /// Per-group scales, group g: acc = col_scale[g][n] * float(S_g) when g == 0, else
@@ -114,11 +125,13 @@ struct Epilogue {
   QGEMM_EPILOGUE_TARGET static void store_grouped(const EpilogueArgs& e, const float* acc,
                                                   std::size_t lda, std::size_t m0, std::size_t rows,
                                                   std::size_t n0, std::size_t cols) {
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+    for (std::size_t c = 0; c < cols; c += Ops::lanes) {
+      const OutputTerms t = output_terms(e, n0 + c);
+      for (std::size_t r = 0; r < rows; ++r) {
         const float sa = e.row_scale != nullptr ? e.row_scale[m0 + r] : e.a_scale;
-        const typename Ops::vf v = Ops::mul_f(Ops::set1_f(sa), Ops::load_f(acc + r * lda + c));
-        write_output(e, v, m0 + r, n0 + c, Ops::first(cols - c));
+        const vf v = Ops::mul_f(Ops::set1_f(sa), Ops::load_f(acc + r * lda + c));
+        write_output(e, t, v, m0 + r, n0 + c, Ops::first(cols - c));
       }
+    }
   }
 };

@@ -11,10 +11,12 @@
 //                  group: rows x 4 AElem), `b` the first of `panels` consecutive s8 panels of one
 //                  block (64 bytes apart, group_stride bytes from one k group to the next;
 //                  pack/panel_layout.hpp)
-//   tile_prefetching(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, prefetch)
-//                  (optional) `tile` that also hints the lines of `prefetch` (PanelPrefetch)
-//                  towards L2 while it runs, up to two per group of K, so the next weight
-//                  micro-panel streams in behind the arithmetic rather than in bursts
+//   tile_fused(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, extras)
+//                  (optional) `tile` that also hints the lines of extras.prefetch towards L2
+//                  while it runs, up to two per group of K, so the next weight micro-panel
+//                  streams in behind the arithmetic rather than in bursts; and, given
+//                  extras.epilogue (the last block of K), sends its sums through the fused
+//                  epilogue straight to the output instead of writing `out` (TileExtras)
 //   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)
@@ -71,12 +73,32 @@ struct GroupedTileArgs {
   std::int32_t factor = 0;
 };
 
-/// Consecutive 64-byte lines from `data` that a tile_prefetching call hints towards L2, up to
+/// Consecutive 64-byte lines from `data` that a tile_fused call hints towards L2, up to
 /// two per group of K it runs (a hint: the memory need not be read, and nothing is read when
 /// lines is 0).
 struct PanelPrefetch {
   const char* data = nullptr;
   std::size_t lines = 0;
+};
+
+/// Lines of an output tile that a tile_fused call running the epilogue hints for writing, one
+/// per group of K: `rows` rows `stride` bytes apart, `row_lines` lines from `data` in each.
+struct OutputPrefetch {
+  const char* data = nullptr;
+  std::size_t stride = 0, rows = 0, row_lines = 0;
+};
+
+struct EpilogueArgs;
+
+/// What a tile_fused call does besides its sums. With `epilogue` set the tile runs the last
+/// block of K: its sums (plus those already in `out` when accumulating) go through the path's
+/// store_tile at output row m0, column n0, `cols` columns, and `out` is not written. The
+/// partial sums then never make the round trip through memory that a separate pass costs.
+struct TileExtras {
+  PanelPrefetch prefetch;
+  OutputPrefetch output;  ///< the output lines the epilogue will write
+  const EpilogueArgs* epilogue = nullptr;
+  std::size_t m0 = 0, n0 = 0, cols = 0;
 };
 
 template <Isa I>

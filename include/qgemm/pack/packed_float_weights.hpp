@@ -2,10 +2,10 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 
 #include "../error.hpp"
 #include "../matrix_view.hpp"
+#include "aligned_vector.hpp"
 #include "panel_layout.hpp"
 
 namespace qgemm {
@@ -43,7 +43,7 @@ class PackedFloatWeights {
   }
 
   std::size_t rows_ = 0, cols_ = 0;
-  std::vector<float> data_;
+  pack::AlignedVector<float> data_;
 };
 
 }  // namespace qgemm

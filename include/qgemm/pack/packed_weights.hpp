@@ -15,6 +15,7 @@
 #include "../quant/calibrate.hpp"
 #include "../quant/quant_params.hpp"
 #include "../quant/quantize.hpp"
+#include "aligned_vector.hpp"
 #include "panel_layout.hpp"
 
 namespace qgemm {
@@ -255,9 +256,9 @@ class PackedWeights {
 
   WeightFormat format_ = WeightFormat::s8;
   GroupedQuantParams params_;
-  std::vector<std::uint8_t> data_;      ///< panels, see pack/panel_layout.hpp
-  std::vector<std::int32_t> col_sums_;  ///< [block][group][48], pack::group_vector_index
-  std::vector<float> group_scales_;     ///< params_.scales in the same layout
+  pack::AlignedVector<std::uint8_t> data_;  ///< panels (pack/panel_layout.hpp), line-aligned
+  std::vector<std::int32_t> col_sums_;      ///< [block][group][48], pack::group_vector_index
+  std::vector<float> group_scales_;         ///< params_.scales in the same layout
 };
 
 }  // namespace qgemm

@@ -12,34 +12,40 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx512_f32 {
 
+/// One k: P weight vectors at bp, each row's activation broadcast into its FMAs.
+template <std::size_t R, std::size_t P>
+QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE void fma_group(__m512 (&acc)[R][P], const float* bp,
+                                                       const float* ap) {
+  __m512 w[P];
+  QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_ps(bp + p * 16);
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+    const __m512 x = _mm512_set1_ps(ap[r]);
+    QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
+        _mm512_fmadd_ps(x, w[p], acc[r][p]);
+  }
+}
+
 template <std::size_t R, std::size_t P>
 struct Tile {
-  QGEMM_TARGET_AVX512 static void run_prefetching(const float* a, const float* b,
-                                                  std::size_t group_stride, std::size_t g0,
-                                                  std::size_t g1, float* out, std::size_t ldt,
-                                                  bool accumulate, const PanelPrefetch& prefetch) {
+  QGEMM_TARGET_AVX512 static void run_fused(const float* a, const float* b,
+                                            std::size_t group_stride, std::size_t g0,
+                                            std::size_t g1, float* out, std::size_t ldt,
+                                            bool accumulate, const TileExtras& extras) {
     const std::size_t stride = group_stride / sizeof(float);
     __m512 acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_ps();
     const float* ap = a + g0 * R;
     const float* bp = b + g0 * stride;
-    std::size_t line = 0;
-    _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R, bp += stride) {
-      x86::prefetch_step(prefetch, line);
-      __m512 w[P];
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_ps(bp + p * 16);
-      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-        const __m512 x = _mm512_set1_ps(ap[r]);
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
-            _mm512_fmadd_ps(x, w[p], acc[r][p]);
-      }
+    std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
+    const std::size_t hinted = g0 + x86::hinted_groups(extras.prefetch, extras.output, g1 - g0);
+    for (; g < hinted; ++g, ap += R, bp += stride) {
+      x86::prefetch_step(extras.prefetch, line);
+      x86::prefetch_output_step(extras.output, out_row, out_line);
+      fma_group<R, P>(acc, bp, ap);
     }
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-      float* o = out + r * ldt + p * 16;
-      _mm512_storeu_ps(o, accumulate ? _mm512_add_ps(acc[r][p], _mm512_loadu_ps(o)) : acc[r][p]);
-    }
+    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R, bp += stride) fma_group<R, P>(acc, bp, ap);
+    x86_avx512::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
 
@@ -50,7 +56,7 @@ struct F32Kernels<Isa::avx512>
     : x86_avx512::Epilogue,
       x86_avx512::PackRows8,
       F32Types,
-      x86::PrefetchingTileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
+      x86::FusedTileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
 template <>
 struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::avx512> {};
 

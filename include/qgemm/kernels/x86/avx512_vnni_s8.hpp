@@ -49,6 +49,17 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
         _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
 }
 
+/// One group of 4 k of s8 weights at bp.
+template <std::size_t R, std::size_t P, bool ZeroPoint>
+QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(__m512i (&acc)[R][P],
+                                                               Correction<P, ZeroPoint>& corr,
+                                                               const std::int8_t* bp,
+                                                               const std::uint8_t* ap) {
+  __m512i w[P];
+  QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
+  dot_group<R, P>(acc, corr, w, ap);
+}
+
 /// Groups [g0, g1) of 4 k into acc (and corr). s8 weights (S4 false): one 192-byte group per
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
@@ -56,7 +67,7 @@ template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
     const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
-    const PanelPrefetch& prefetch = {}) {
+    const PanelPrefetch& prefetch = {}, const OutputPrefetch& output = {}) {
   const std::uint8_t* ap = a + g0 * R * 4;
   if constexpr (S4) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
@@ -74,41 +85,37 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     }
   } else {
     const std::int8_t* bp = b + g0 * group_stride;
-    std::size_t line = 0;
-    _Pragma("GCC unroll 2") for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
+    std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
+    const std::size_t hinted = g0 + x86::hinted_groups(prefetch, output, g1 - g0);
+    for (; g < hinted; ++g, ap += R * 4, bp += group_stride) {
       x86::prefetch_step(prefetch, line);
-      __m512i w[P];
-      QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
-      dot_group<R, P>(acc, corr, w, ap);
+      x86::prefetch_output_step(output, out_row, out_line);
+      dot_s8_group<R, P>(acc, corr, bp, ap);
     }
+    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R * 4, bp += group_stride)
+        dot_s8_group<R, P>(acc, corr, bp, ap);
   }
 }
 
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
-  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_prefetching.
+  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                            std::size_t group_stride, std::size_t g0, std::size_t g1,
                                            std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_prefetching(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
-  /// s4 weights ignore `prefetch` (their panels are half the bytes).
-  QGEMM_TARGET_AVX512_VNNI static void run_prefetching(const std::uint8_t* a, const std::int8_t* b,
-                                                       std::size_t group_stride, std::size_t g0,
-                                                       std::size_t g1, std::int32_t* out,
-                                                       std::size_t ldt, bool accumulate,
-                                                       const PanelPrefetch& prefetch) {
+  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  QGEMM_TARGET_AVX512_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
+                                                 std::size_t group_stride, std::size_t g0,
+                                                 std::size_t g1, std::int32_t* out, std::size_t ldt,
+                                                 bool accumulate, const TileExtras& extras) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, prefetch);
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-      std::int32_t* o = out + r * ldt + p * 16;
-      _mm512_storeu_si512(
-          o, accumulate ? _mm512_add_epi32(acc[r][p], _mm512_loadu_si512(o)) : acc[r][p]);
-    }
+    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, extras.prefetch, extras.output);
+    x86_avx512::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
 
@@ -174,7 +181,7 @@ struct IntKernels<Isa::avx512_vnni>
     : x86_avx512::Epilogue,
       x86_avx512::PackRows8,
       Int8Types,
-      x86::PrefetchingTileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
+      x86::FusedTileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
       x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,
                                std::uint8_t> {

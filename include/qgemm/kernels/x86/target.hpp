@@ -16,6 +16,7 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -26,10 +27,11 @@
 
 #define QGEMM_TARGET_AVX2 __attribute__((target("avx2,fma,popcnt")))
 #define QGEMM_TARGET_AVX_VNNI __attribute__((target("avx2,fma,popcnt,avxvnni")))
+// prfchw: every CPU with AVX-512 has PREFETCHW (prefetch for writing).
 #define QGEMM_TARGET_AVX512 \
-  __attribute__((target("avx2,fma,popcnt,avx512f,avx512bw,avx512dq,avx512vl")))
+  __attribute__((target("avx2,fma,popcnt,prfchw,avx512f,avx512bw,avx512dq,avx512vl")))
 #define QGEMM_TARGET_AVX512_VNNI \
-  __attribute__((target("avx2,fma,popcnt,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+  __attribute__((target("avx2,fma,popcnt,prfchw,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
 
 // Register tiles are arrays indexed by constants; unrolling keeps them in registers.
 #define QGEMM_UNROLL _Pragma("GCC unroll 32")
@@ -58,22 +60,39 @@ QGEMM_ALWAYS_INLINE void prefetch_step(const PanelPrefetch& pf, std::size_t& lin
   line += 2;
 }
 
-/// Function pointers to Tile<rows, panels>::run (Prefetching: ::run_prefetching) for rows in
-/// 1..MR, panels in 1..NP, so an edge tile runs a kernel specialised to its shape instead of a
-/// padded full tile.
+/// How many groups of K, from the first, a tile's loop spends hinting `panel` (two lines per
+/// group) and `output` (one per group), of `groups`; the rest run without the bookkeeping.
+inline std::size_t hinted_groups(const PanelPrefetch& panel, const OutputPrefetch& output,
+                                 std::size_t groups) {
+  const std::size_t need = std::max((panel.lines + 1) / 2, output.rows * output.row_lines);
+  return need < groups ? need : groups;
+}
+
+/// One step of an OutputPrefetch: the next line of the output tile, for writing (PREFETCHW
+/// where the caller's target has it, else a plain prefetch).
+QGEMM_ALWAYS_INLINE void prefetch_output_step(const OutputPrefetch& pf, std::size_t& row,
+                                              std::size_t& line) {
+  if (row >= pf.rows) return;
+  __builtin_prefetch(pf.data + row * pf.stride + 64 * line, 1, 3);
+  if (++line == pf.row_lines) line = 0, ++row;
+}
+
+/// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for rows in 1..MR,
+/// panels in 1..NP, so an edge tile runs a kernel specialised to its shape instead of a padded
+/// full tile.
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          bool Prefetching, std::size_t... I>
+          bool Fused, std::size_t... I>
 constexpr auto make_tile_table(std::index_sequence<I...>) {
-  if constexpr (Prefetching)
-    return std::array<decltype(&Tile<1, 1>::run_prefetching), MR * NP>{
-        &Tile<I / NP + 1, I % NP + 1>::run_prefetching...};
+  if constexpr (Fused)
+    return std::array<decltype(&Tile<1, 1>::run_fused), MR * NP>{
+        &Tile<I / NP + 1, I % NP + 1>::run_fused...};
   else
     return std::array<decltype(&Tile<1, 1>::run), MR * NP>{&Tile<I / NP + 1, I % NP + 1>::run...};
 }
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          bool Prefetching = false>
+          bool Fused = false>
 constexpr auto tile_table() {
-  return make_tile_table<Tile, MR, NP, Prefetching>(std::make_index_sequence<MR * NP>{});
+  return make_tile_table<Tile, MR, NP, Fused>(std::make_index_sequence<MR * NP>{});
 }
 
 /// The `tile` entry point of an IntKernels specialisation: runs Tile<rows, panels>.
@@ -90,24 +109,23 @@ struct TileDispatch {
   }
 };
 
-/// `tile` and `tile_prefetching` of a path whose Tile<rows, panels>::run_prefetching hints a
-/// PanelPrefetch while it runs: one table serves both (`tile` hints nothing).
+/// `tile` and `tile_fused` of a path whose Tile<rows, panels>::run_fused takes TileExtras:
+/// one table serves both (`tile` asks for nothing extra).
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
           class AElem, class BElem = std::int8_t, class Acc = std::int32_t>
-struct PrefetchingTileDispatch {
+struct FusedTileDispatch {
   static constexpr std::size_t mr = MR;
   static constexpr std::size_t np = NP;
-  static void tile_prefetching(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
-                               std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
-                               std::size_t ldt, bool accumulate, const PanelPrefetch& prefetch) {
+  static void tile_fused(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
+                         std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
+                         std::size_t ldt, bool accumulate, const TileExtras& extras) {
     static constexpr auto table = tile_table<Tile, MR, NP, true>();
-    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate,
-                                          prefetch);
+    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate, extras);
   }
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
                    std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
                    std::size_t ldt, bool accumulate = false) {
-    tile_prefetching(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+    tile_fused(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
 };
 
