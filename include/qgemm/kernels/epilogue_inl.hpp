@@ -6,7 +6,12 @@
 // every path runs the same sequence of operations (EpilogueArgs) and
 // produces the same numbers.
 //
-// Requires: EpilogueArgs, OutputKind, Activation visible; std::size_t, std::int32_t.
+// Requires: EpilogueArgs, OutputKind, Activation, TileExtras visible; std::size_t,
+// std::int32_t, std::is_same_v.
+
+#ifndef QGEMM_EPILOGUE_ALWAYS_INLINE
+#define QGEMM_EPILOGUE_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
 
 struct Epilogue {
   using vi = typename Ops::vi;
@@ -93,6 +98,54 @@ struct Epilogue {
       const OutputTerms t = output_terms(e, n0 + c);
       for (std::size_t r = 0; r < rows; ++r)
         write_output(e, t, Ops::load_f(tile + r * ldt + c), m0 + r, n0 + c, Ops::first(cols - c));
+    }
+  }
+
+  /// Vector v of row r of a tile's sums, plus the partial sums in `out` when accumulating.
+  template <std::size_t R, std::size_t V, class Vec, class Acc>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE Vec
+  tile_sums(const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, std::size_t r,
+            std::size_t v) {
+    const Acc* o = out + r * ldt + v * Ops::lanes;
+    if constexpr (std::is_same_v<Acc, std::int32_t>)
+      return accumulate ? Ops::add_i(acc[r][v], Ops::load_i(o)) : acc[r][v];
+    else
+      return accumulate ? Ops::add_f(acc[r][v], Ops::load_f(o)) : acc[r][v];
+  }
+
+  /// The end of a tile_fused tile: its R x V vectors of sums (plus those in `out` when
+  /// accumulating; row stride ldt) go to `out`, or, for the last block of K, through the
+  /// epilogue straight from the registers, each column's terms loaded once (TileExtras).
+  template <std::size_t R, std::size_t V, class Vec, class Acc>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void finish_tile(
+      const Vec (&acc)[R][V], Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x) {
+    constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
+    if (x.epilogue == nullptr) {
+      _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
+          _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+        const Vec t = tile_sums(acc, out, ldt, accumulate, r, v);
+        if constexpr (integer)
+          Ops::store_i_all(out + r * ldt + v * Ops::lanes, t);
+        else
+          Ops::store_f_all(out + r * ldt + v * Ops::lanes, t);
+      }
+      return;
+    }
+    const EpilogueArgs& e = *x.epilogue;
+    _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+      // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.
+      if (v * Ops::lanes >= x.cols) break;
+      const std::size_t n = x.n0 + v * Ops::lanes;
+      const auto valid = Ops::first(x.cols - v * Ops::lanes);
+      if constexpr (integer) {
+        const SumTerms t = sum_terms(e, n);
+        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
+            store_sums(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
+      } else {
+        const OutputTerms t = output_terms(e, n);
+        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
+            write_output(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
+      }
     }
   }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "../../pack/panel_layout.hpp"
 #include "../epilogue_args.hpp"
@@ -51,6 +52,7 @@ struct Ops {
     if (m) *p = v;
   }
   static void store_f_all(float* p, vf v) { *p = v; }
+  static void store_i_all(std::int32_t* p, vi v) { *p = v; }
   static void store_s8(std::int8_t* p, vi v, mask m) {
     if (m) *p = static_cast<std::int8_t>(v);
   }

@@ -4,6 +4,8 @@
 #include "target.hpp"
 
 #ifdef QGEMM_X86_KERNELS
+#include <type_traits>
+
 #include "../epilogue_args.hpp"
 
 namespace qgemm {
@@ -50,6 +52,9 @@ struct Ops {
       _mm256_maskstore_ps(p, lane_mask(n), v);
   }
   QGEMM_TARGET_AVX2 static void store_f_all(float* p, vf v) { _mm256_storeu_ps(p, v); }
+  QGEMM_TARGET_AVX2 static void store_i_all(std::int32_t* p, vi v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+  }
   QGEMM_TARGET_AVX2 static void store_bytes(void* p, vi v, mask n) {
     alignas(32) std::int32_t t[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);

@@ -33,13 +33,31 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m128i load_quarter(const std::int8_t* p,
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (q / 4) * 64 + (q % 4) * 16));
 }
 
+/// One group of 4 k of s8 weights at bp, widened to int16.
+template <std::size_t R, std::size_t Q>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void madd_panel_group(__m256i (&acc)[R][Q],
+                                                            const std::int8_t* bp,
+                                                            const std::int16_t* ap) {
+  __m256i w[Q];
+  QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] = _mm256_cvtepi8_epi16(load_quarter(bp, q));
+  madd_group<R, Q>(acc, w, ap);
+}
+
 /// S4: two groups per group_stride bytes, low nibbles first; the bytes widen to int16 and
 /// w = (x & 15) - 8, (x >> 4) - 8 exactly.
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
+  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
   QGEMM_TARGET_AVX2 static void run(const std::int16_t* a, const std::int8_t* b,
                                     std::size_t group_stride, std::size_t g0, std::size_t g1,
                                     std::int32_t* out, std::size_t ldt, bool accumulate) {
+    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+  }
+  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  QGEMM_TARGET_AVX2 static void run_fused(const std::int16_t* a, const std::int8_t* b,
+                                          std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                          std::int32_t* out, std::size_t ldt, bool accumulate,
+                                          const TileExtras& extras) {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     __m256i acc[R][Q];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
@@ -61,21 +79,21 @@ struct TileImpl {
       }
     } else {
       const std::int8_t* bp = b + g0 * group_stride;
-      for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
-        __m256i w[Q];
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
-            _mm256_cvtepi8_epi16(load_quarter(bp, q));
-        madd_group<R, Q>(acc, w, ap);
+      std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
+      const std::size_t hinted = g0 + x86::hinted_groups(extras.prefetch, extras.output, g1 - g0);
+      for (; g < hinted; ++g, ap += R * 4, bp += group_stride) {
+        x86::prefetch_step(extras.prefetch, line);
+        x86::prefetch_output_step(extras.output, out_row, out_line);
+        madd_panel_group<R, Q>(acc, bp, ap);
       }
+      for (; g < g1; ++g, ap += R * 4, bp += group_stride) madd_panel_group<R, Q>(acc, bp, ap);
     }
+    // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of each half panel, in order.
+    __m256i sums[R][Q / 2];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) {
-      // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of this half panel, in order.
-      const __m256i sums =
-          _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
-      auto* o = reinterpret_cast<__m256i*>(out + r * ldt + h * 8);
-      _mm256_storeu_si256(o, accumulate ? _mm256_add_epi32(sums, _mm256_loadu_si256(o)) : sums);
-    }
+        QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) sums[r][h] =
+            _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
+    Epilogue::finish_tile(sums, out, ldt, accumulate, extras);
   }
 };
 template <std::size_t R, std::size_t P>
@@ -88,7 +106,7 @@ using TileS4 = TileImpl<R, P, true>;
 template <>
 struct IntKernels<Isa::avx2> : x86_avx2::Epilogue,
                                Int8Types,
-                               x86::TileDispatch<x86_avx2::Tile, 2, 1, std::int16_t>,
+                               x86::FusedTileDispatch<x86_avx2::Tile, 2, 1, std::int16_t>,
                                x86::S4TileDispatch<x86_avx2::TileS4, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
 };

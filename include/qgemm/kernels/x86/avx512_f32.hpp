@@ -45,7 +45,7 @@ struct Tile {
       fma_group<R, P>(acc, bp, ap);
     }
     _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R, bp += stride) fma_group<R, P>(acc, bp, ap);
-    x86_avx512::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
 

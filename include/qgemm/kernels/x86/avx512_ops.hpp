@@ -44,6 +44,7 @@ struct Ops {
     _mm512_mask_storeu_ps(p, m, v);
   }
   QGEMM_TARGET_AVX512 static void store_f_all(float* p, vf v) { _mm512_storeu_ps(p, v); }
+  QGEMM_TARGET_AVX512 static void store_i_all(std::int32_t* p, vi v) { _mm512_storeu_si512(p, v); }
   // Values are already clamped to the byte range: truncation keeps them.
   QGEMM_TARGET_AVX512 static void store_s8(std::int8_t* p, vi v, mask m) {
     _mm512_mask_cvtepi32_storeu_epi8(p, m, v);
@@ -56,52 +57,6 @@ struct Ops {
 #define QGEMM_EPILOGUE_TARGET QGEMM_TARGET_AVX512
 #include "../epilogue_inl.hpp"
 #undef QGEMM_EPILOGUE_TARGET
-
-QGEMM_TARGET_AVX512 inline __m512i add_loaded(__m512i v, const std::int32_t* p) {
-  return _mm512_add_epi32(v, _mm512_loadu_si512(p));
-}
-QGEMM_TARGET_AVX512 inline __m512 add_loaded(__m512 v, const float* p) {
-  return _mm512_add_ps(v, _mm512_loadu_ps(p));
-}
-QGEMM_TARGET_AVX512 inline void store(std::int32_t* p, __m512i v) {
-  _mm512_storeu_si512(p, v);
-}
-QGEMM_TARGET_AVX512 inline void store(float* p, __m512 v) {
-  _mm512_storeu_ps(p, v);
-}
-
-/// The end of a tile_fused tile: its R x P vectors of sums (plus those in `out` when
-/// accumulating) go to `out`, or, for the last block of K, through the epilogue straight from
-/// the registers, with each column's terms loaded once (kernel_traits.hpp, TileExtras).
-template <std::size_t R, std::size_t P, class Vec, class Acc>
-QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE void finish_tile(const Vec (&acc)[R][P], Acc* out,
-                                                         std::size_t ldt, bool accumulate,
-                                                         const TileExtras& x) {
-  if (x.epilogue == nullptr) {
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-      Acc* o = out + r * ldt + p * 16;
-      store(o, accumulate ? add_loaded(acc[r][p], o) : acc[r][p]);
-    }
-    return;
-  }
-  const EpilogueArgs& e = *x.epilogue;
-  QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) {
-    const std::size_t n = x.n0 + p * 16;
-    const __mmask16 valid = Ops::first(x.cols - p * 16);  // cols > p * 16: P panels hold them
-    if constexpr (std::is_same_v<Acc, std::int32_t>) {
-      const Epilogue::SumTerms t = Epilogue::sum_terms(e, n);
-      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) Epilogue::store_sums(
-          e, t, accumulate ? add_loaded(acc[r][p], out + r * ldt + p * 16) : acc[r][p], x.m0 + r, n,
-          valid);
-    } else {
-      const Epilogue::OutputTerms t = Epilogue::output_terms(e, n);
-      QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) Epilogue::write_output(
-          e, t, accumulate ? add_loaded(acc[r][p], out + r * ldt + p * 16) : acc[r][p], x.m0 + r, n,
-          valid);
-    }
-  }
-}
 
 }  // namespace x86_avx512
 }  // namespace kernels

@@ -115,7 +115,7 @@ struct TileImpl {
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
     dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, extras.prefetch, extras.output);
-    x86_avx512::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
 

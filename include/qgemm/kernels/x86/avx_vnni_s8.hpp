@@ -31,12 +31,30 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + (v / 2) * 64 + (v % 2) * 32));
 }
 
+/// One group of 4 k of s8 weights at bp.
+template <std::size_t R, std::size_t V>
+QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_panel_group(__m256i (&acc)[R][V],
+                                                               const std::int8_t* bp,
+                                                               const std::uint8_t* ap) {
+  __m256i w[V];
+  QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = load_half_panel(bp, v);
+  dot_group<R, V>(acc, w, ap);
+}
+
 /// S4: two groups per group_stride bytes, low nibbles first, w = (nibble & 15) - 8.
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
+  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
   QGEMM_TARGET_AVX_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                         std::size_t group_stride, std::size_t g0, std::size_t g1,
                                         std::int32_t* out, std::size_t ldt, bool accumulate) {
+    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+  }
+  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  QGEMM_TARGET_AVX_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
+                                              std::size_t group_stride, std::size_t g0,
+                                              std::size_t g1, std::int32_t* out, std::size_t ldt,
+                                              bool accumulate, const TileExtras& extras) {
     constexpr std::size_t V = 2 * P;  // ymm per row
     __m256i acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
@@ -58,18 +76,16 @@ struct TileImpl {
       }
     } else {
       const std::int8_t* bp = b + g0 * group_stride;
-      for (std::size_t g = g0; g < g1; ++g, ap += R * 4, bp += group_stride) {
-        __m256i w[V];
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = load_half_panel(bp, v);
-        dot_group<R, V>(acc, w, ap);
+      std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
+      const std::size_t hinted = g0 + x86::hinted_groups(extras.prefetch, extras.output, g1 - g0);
+      for (; g < hinted; ++g, ap += R * 4, bp += group_stride) {
+        x86::prefetch_step(extras.prefetch, line);
+        x86::prefetch_output_step(extras.output, out_row, out_line);
+        dot_panel_group<R, V>(acc, bp, ap);
       }
+      for (; g < g1; ++g, ap += R * 4, bp += group_stride) dot_panel_group<R, V>(acc, bp, ap);
     }
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
-      auto* o = reinterpret_cast<__m256i*>(out + r * ldt + v * 8);
-      _mm256_storeu_si256(
-          o, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(o)) : acc[r][v]);
-    }
+    x86_avx2::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
 template <std::size_t R, std::size_t P>
@@ -82,7 +98,7 @@ using TileS4 = TileImpl<R, P, true>;
 template <>
 struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue,
                                    Int8Types,
-                                   x86::TileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t>,
+                                   x86::FusedTileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t>,
                                    x86::S4TileDispatch<x86_avx_vnni::TileS4, 6, 1, std::uint8_t> {
   using AElem = std::uint8_t;
 };

@@ -95,20 +95,6 @@ constexpr auto tile_table() {
   return make_tile_table<Tile, MR, NP, Fused>(std::make_index_sequence<MR * NP>{});
 }
 
-/// The `tile` entry point of an IntKernels specialisation: runs Tile<rows, panels>.
-template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          class AElem, class BElem = std::int8_t, class Acc = std::int32_t>
-struct TileDispatch {
-  static constexpr std::size_t mr = MR;
-  static constexpr std::size_t np = NP;
-  static void tile(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
-                   std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
-                   std::size_t ldt, bool accumulate = false) {
-    static constexpr auto table = tile_table<Tile, MR, NP>();
-    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
-  }
-};
-
 /// `tile` and `tile_fused` of a path whose Tile<rows, panels>::run_fused takes TileExtras:
 /// one table serves both (`tile` asks for nothing extra).
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
