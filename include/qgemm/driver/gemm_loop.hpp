@@ -109,16 +109,20 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                         (ic1 - ic) / MR, (pg1 - pg) * MR * a_group_bytes,
                         MR * kp * sizeof(typename Kernels::AElem));
     };
-    const std::size_t sums_size = std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds;
+    // Kernels with tile_fused hint the next micro-panel and run the epilogue themselves: with
+    // one block of K there are no partial sums to keep.
+    constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
+    const bool keeps_sums = !in_kernel || groups == 0 || groups > blk.kc_groups;
+    const std::size_t sums_size =
+        keeps_sums ? std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds : 0;
     ScratchBuffer<Acc> sums(sums_size);
     if (groups == 0) std::fill(sums.data(), sums.data() + sums_size, Acc{});  // K = 0
     for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                        // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
       const std::size_t tiles = (ic1 - ic + MR - 1) / MR;
-      // Kernels that hint the next micro-panel spread it over the tiles' K loops, two lines
-      // per group at most, which covers a panel from two tiles on; the driver's own hints come
-      // in bursts before each tile, and pay from four tiles on.
-      constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
+      // Kernels spread the next micro-panel over the tiles' K loops, two lines per group at
+      // most, which covers a panel from two tiles on; the driver's own hints come in bursts
+      // before each tile, and pay from four tiles on.
       const bool prefetch = tiles >= (in_kernel ? 2 : 4);
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
@@ -143,7 +147,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
             next_b = weight_panel(n0, next_pg, next_pg1);
           const std::size_t b_lines = in_kernel ? 0 : (next_b.lines() + tiles - 1) / tiles;
           for (std::size_t ir = ic; ir < ic1; ir += MR) {  // ir: activation micro-panels
-            Acc* t = sums.data() + (ir - ic) * lds + (jr - n0);
+            Acc* t = keeps_sums ? sums.data() + (ir - ic) * lds + (jr - n0) : nullptr;
             next_a.advance(a_lines);
             if constexpr (in_kernel) {
               // The last block of K goes through the epilogue inside the tile.

@@ -106,11 +106,12 @@ struct Epilogue {
   QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE Vec
   tile_sums(const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, std::size_t r,
             std::size_t v) {
+    if (!accumulate) return acc[r][v];  // `out` may be null: the only block of K
     const Acc* o = out + r * ldt + v * Ops::lanes;
     if constexpr (std::is_same_v<Acc, std::int32_t>)
-      return accumulate ? Ops::add_i(acc[r][v], Ops::load_i(o)) : acc[r][v];
+      return Ops::add_i(acc[r][v], Ops::load_i(o));
     else
-      return accumulate ? Ops::add_f(acc[r][v], Ops::load_f(o)) : acc[r][v];
+      return Ops::add_f(acc[r][v], Ops::load_f(o));
   }
 
   /// The end of a tile_fused tile: its R x V vectors of sums (plus those in `out` when

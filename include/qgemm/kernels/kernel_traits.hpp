@@ -92,8 +92,9 @@ struct EpilogueArgs;
 
 /// What a tile_fused call does besides its sums. With `epilogue` set the tile runs the last
 /// block of K: its sums (plus those already in `out` when accumulating) go through the path's
-/// store_tile at output row m0, column n0, `cols` columns, and `out` is not written. The
-/// partial sums then never make the round trip through memory that a separate pass costs.
+/// epilogue at output row m0, column n0, `cols` columns, and `out` is not written (it is null
+/// when the call runs the only block of K). The partial sums then never make the round trip
+/// through memory that a separate pass costs.
 struct TileExtras {
   PanelPrefetch prefetch;
   OutputPrefetch output;  ///< the output lines the epilogue will write

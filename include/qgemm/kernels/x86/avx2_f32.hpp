@@ -38,11 +38,10 @@ struct Tile {
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
     const float* ap = a + g0 * R;
     const float* bp = b + g0 * stride;
-    std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
-    const std::size_t hinted = g0 + x86::hinted_groups(extras.prefetch, extras.output, g1 - g0);
-    for (; g < hinted; ++g, ap += R, bp += stride) {
-      x86::prefetch_step(extras.prefetch, line);
-      x86::prefetch_output_step(extras.output, out_row, out_line);
+    x86::TileHints hints(extras, g1 - g0);
+    std::size_t g = g0;
+    for (const std::size_t hinted = g0 + hints.groups(); g < hinted; ++g, ap += R, bp += stride) {
+      hints.step();
       fma_group<R, V>(acc, bp, ap);
     }
     for (; g < g1; ++g, ap += R, bp += stride) fma_group<R, V>(acc, bp, ap);

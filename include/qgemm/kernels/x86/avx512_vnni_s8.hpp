@@ -67,7 +67,7 @@ template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
     const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
-    const PanelPrefetch& prefetch = {}, const OutputPrefetch& output = {}) {
+    const TileExtras& extras = {}) {
   const std::uint8_t* ap = a + g0 * R * 4;
   if constexpr (S4) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
@@ -85,11 +85,11 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     }
   } else {
     const std::int8_t* bp = b + g0 * group_stride;
-    std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
-    const std::size_t hinted = g0 + x86::hinted_groups(prefetch, output, g1 - g0);
-    for (; g < hinted; ++g, ap += R * 4, bp += group_stride) {
-      x86::prefetch_step(prefetch, line);
-      x86::prefetch_output_step(output, out_row, out_line);
+    x86::TileHints hints(extras, g1 - g0);
+    std::size_t g = g0;
+    for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
+         ++g, ap += R * 4, bp += group_stride) {
+      hints.step();
       dot_s8_group<R, P>(acc, corr, bp, ap);
     }
     _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R * 4, bp += group_stride)
@@ -114,7 +114,7 @@ struct TileImpl {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, extras.prefetch, extras.output);
+    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, extras);
     x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };

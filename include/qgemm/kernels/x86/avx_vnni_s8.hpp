@@ -76,11 +76,11 @@ struct TileImpl {
       }
     } else {
       const std::int8_t* bp = b + g0 * group_stride;
-      std::size_t g = g0, line = 0, out_row = 0, out_line = 0;
-      const std::size_t hinted = g0 + x86::hinted_groups(extras.prefetch, extras.output, g1 - g0);
-      for (; g < hinted; ++g, ap += R * 4, bp += group_stride) {
-        x86::prefetch_step(extras.prefetch, line);
-        x86::prefetch_output_step(extras.output, out_row, out_line);
+      x86::TileHints hints(extras, g1 - g0);
+      std::size_t g = g0;
+      for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
+           ++g, ap += R * 4, bp += group_stride) {
+        hints.step();
         dot_panel_group<R, V>(acc, bp, ap);
       }
       for (; g < g1; ++g, ap += R * 4, bp += group_stride) dot_panel_group<R, V>(acc, bp, ap);

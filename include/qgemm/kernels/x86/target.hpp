@@ -53,29 +53,31 @@ inline std::uint64_t load_u64(const void* p) {
   return v;
 }
 
-/// One step of a PanelPrefetch inside a tile's K loop: the next two of its lines, if any.
-QGEMM_ALWAYS_INLINE void prefetch_step(const PanelPrefetch& pf, std::size_t& line) {
-  if (line < pf.lines) _mm_prefetch(pf.data + 64 * line, _MM_HINT_T1);
-  if (line + 1 < pf.lines) _mm_prefetch(pf.data + 64 * (line + 1), _MM_HINT_T1);
-  line += 2;
-}
+/// The hints of a tile_fused call (TileExtras), issued in the first groups of its K loop: two
+/// lines of the next weight micro-panel and one output line (for writing: PREFETCHW where the
+/// caller's target has it) per group. The groups after those run without the bookkeeping.
+class TileHints {
+ public:
+  TileHints(const TileExtras& x, std::size_t groups) : panel_(x.prefetch), output_(x.output) {
+    groups_ = std::min(std::max((panel_.lines + 1) / 2, output_.rows * output_.row_lines), groups);
+  }
+  /// Groups of K, from the first, that issue hints.
+  std::size_t groups() const { return groups_; }
+  /// The hints of one group.
+  QGEMM_ALWAYS_INLINE void step() {
+    if (line_ < panel_.lines) _mm_prefetch(panel_.data + 64 * line_, _MM_HINT_T1);
+    if (line_ + 1 < panel_.lines) _mm_prefetch(panel_.data + 64 * (line_ + 1), _MM_HINT_T1);
+    line_ += 2;
+    if (out_row_ >= output_.rows) return;
+    __builtin_prefetch(output_.data + out_row_ * output_.stride + 64 * out_line_, 1, 3);
+    if (++out_line_ == output_.row_lines) out_line_ = 0, ++out_row_;
+  }
 
-/// How many groups of K, from the first, a tile's loop spends hinting `panel` (two lines per
-/// group) and `output` (one per group), of `groups`; the rest run without the bookkeeping.
-inline std::size_t hinted_groups(const PanelPrefetch& panel, const OutputPrefetch& output,
-                                 std::size_t groups) {
-  const std::size_t need = std::max((panel.lines + 1) / 2, output.rows * output.row_lines);
-  return need < groups ? need : groups;
-}
-
-/// One step of an OutputPrefetch: the next line of the output tile, for writing (PREFETCHW
-/// where the caller's target has it, else a plain prefetch).
-QGEMM_ALWAYS_INLINE void prefetch_output_step(const OutputPrefetch& pf, std::size_t& row,
-                                              std::size_t& line) {
-  if (row >= pf.rows) return;
-  __builtin_prefetch(pf.data + row * pf.stride + 64 * line, 1, 3);
-  if (++line == pf.row_lines) line = 0, ++row;
-}
+ private:
+  PanelPrefetch panel_;
+  OutputPrefetch output_;
+  std::size_t groups_ = 0, line_ = 0, out_row_ = 0, out_line_ = 0;
+};
 
 /// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for rows in 1..MR,
 /// panels in 1..NP, so an edge tile runs a kernel specialised to its shape instead of a padded
