@@ -132,7 +132,23 @@ struct Epilogue {
       }
       return;
     }
-    const EpilogueArgs& e = *x.epilogue;
+    // A copy the compiler can keep in registers: the output stores could alias the caller's
+    // arguments, which would be read again for every vector.
+    const EpilogueArgs e = *x.epilogue;
+    if constexpr (integer) {
+      if (e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32 output
+        _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+          if (v * Ops::lanes >= x.cols) break;
+          const std::size_t n = x.n0 + v * Ops::lanes;
+          const auto valid = Ops::first(x.cols - v * Ops::lanes);
+          const vi corr = Ops::load_i(e.col_corr + n);
+          std::int32_t* o = static_cast<std::int32_t*>(e.out) + x.m0 * e.ldo + n;
+          _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
+              o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
+        }
+        return;
+      }
+    }
     _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
       // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.
       if (v * Ops::lanes >= x.cols) break;

@@ -54,29 +54,34 @@ inline std::uint64_t load_u64(const void* p) {
 }
 
 /// The hints of a tile_fused call (TileExtras), issued in the first groups of its K loop: two
-/// lines of the next weight micro-panel and one output line (for writing: PREFETCHW where the
-/// caller's target has it) per group. The groups after those run without the bookkeeping.
+/// lines of the next weight micro-panel and one row of output lines (for writing: PREFETCHW
+/// where the caller's target has it) per group. The groups after those run without the
+/// bookkeeping, so the fewer hinted groups the better: a row's lines go out together.
 class TileHints {
  public:
-  TileHints(const TileExtras& x, std::size_t groups) : panel_(x.prefetch), output_(x.output) {
-    groups_ = std::min(std::max((panel_.lines + 1) / 2, output_.rows * output_.row_lines), groups);
+  TileHints(const TileExtras& x, std::size_t groups)
+      : panel_(x.prefetch.data), panel_bytes_(64 * x.prefetch.lines), out_(x.output.data), out_stride_(x.output.stride), out_rows_(x.output.rows),
+        row_lines_(x.output.row_lines) {
+    groups_ = std::min(std::max((x.prefetch.lines + 1) / 2, out_rows_), groups);
   }
   /// Groups of K, from the first, that issue hints.
   std::size_t groups() const { return groups_; }
   /// The hints of one group.
   QGEMM_ALWAYS_INLINE void step() {
-    if (line_ < panel_.lines) _mm_prefetch(panel_.data + 64 * line_, _MM_HINT_T1);
-    if (line_ + 1 < panel_.lines) _mm_prefetch(panel_.data + 64 * (line_ + 1), _MM_HINT_T1);
-    line_ += 2;
-    if (out_row_ >= output_.rows) return;
-    __builtin_prefetch(output_.data + out_row_ * output_.stride + 64 * out_line_, 1, 3);
-    if (++out_line_ == output_.row_lines) out_line_ = 0, ++out_row_;
+    if (at_ < panel_bytes_) _mm_prefetch(panel_ + at_, _MM_HINT_T1);
+    if (at_ + 64 < panel_bytes_) _mm_prefetch(panel_ + at_ + 64, _MM_HINT_T1);
+    at_ += 128;
+    if (out_rows_ == 0) return;
+    for (std::size_t l = 0; l < row_lines_; ++l) __builtin_prefetch(out_ + 64 * l, 1, 3);
+    out_ += out_stride_;
+    --out_rows_;
   }
 
  private:
-  PanelPrefetch panel_;
-  OutputPrefetch output_;
-  std::size_t groups_ = 0, line_ = 0, out_row_ = 0, out_line_ = 0;
+  const char* panel_;
+  std::size_t panel_bytes_, at_ = 0;
+  const char* out_;
+  std::size_t out_stride_, out_rows_, row_lines_, groups_ = 0;
 };
 
 /// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for rows in 1..MR,
