@@ -7,7 +7,7 @@
 // produces the same numbers.
 //
 // Requires: EpilogueArgs, OutputKind, Activation, TileExtras visible; std::size_t,
-// std::int32_t, std::is_same_v.
+// std::int32_t, std::is_same_v, std::numeric_limits.
 
 #ifndef QGEMM_EPILOGUE_ALWAYS_INLINE
 #define QGEMM_EPILOGUE_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -114,6 +114,39 @@ struct Epilogue {
       return Ops::add_f(acc[r][v], Ops::load_f(o));
   }
 
+  /// finish_tile for fp32 output with no per-row terms: v = col_scale[n] * float(S) (integer
+  /// sums) or the fp32 sums, + bias[n] (Bias), then ReLU or clamp (Clamp: ReLU is a clamp to
+  /// [0, +inf], the same bits as write_output's max).
+  template <bool Bias, bool Clamp, std::size_t R, std::size_t V, class Vec, class Acc>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void float_tile(
+      const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate,
+      const TileExtras& x, const EpilogueArgs& e) {
+    constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
+    const bool relu = e.activation == Activation::ReLU;
+    const vf lo = Ops::set1_f(relu ? 0.0f : e.clamp_min);
+    const vf hi = Ops::set1_f(relu ? std::numeric_limits<float>::infinity() : e.clamp_max);
+    _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+      if (v * Ops::lanes >= x.cols) break;
+      const std::size_t n = x.n0 + v * Ops::lanes;
+      const auto valid = Ops::first(x.cols - v * Ops::lanes);
+      vi corr{};
+      vf scale{}, b{};
+      if constexpr (integer) corr = Ops::load_i(e.col_corr + n), scale = Ops::load_f(e.col_scale + n);
+      if constexpr (Bias) b = Ops::load_f(e.bias + n);
+      float* o = static_cast<float*>(e.out) + x.m0 * e.ldo + n;
+      _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) {
+        vf y;
+        if constexpr (integer)
+          y = Ops::mul_f(scale, Ops::cvt_f(Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr)));
+        else
+          y = tile_sums(acc, out, ldt, accumulate, r, v);
+        if constexpr (Bias) y = Ops::add_f(y, b);
+        if constexpr (Clamp) y = Ops::min_f(Ops::max_f(y, lo), hi);
+        Ops::store_f(o + r * e.ldo, y, valid);
+      }
+    }
+  }
+
   /// The end of a tile_fused tile: its R x V vectors of sums (plus those in `out` when
   /// accumulating; row stride ldt) go to `out`, or, for the last block of K, through the
   /// epilogue straight from the registers, each column's terms loaded once (TileExtras).
@@ -135,8 +168,11 @@ struct Epilogue {
     // A copy the compiler can keep in registers: the output stores could alias the caller's
     // arguments, which would be read again for every vector.
     const EpilogueArgs e = *x.epilogue;
-    if constexpr (integer) {
-      if (e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32 output
+    // The common outputs run without the per-vector tests of the general sequence below (the
+    // same operations in the same order, so the same bits).
+    const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
+    if (integer && e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32
+      if constexpr (integer) {
         _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
           if (v * Ops::lanes >= x.cols) break;
           const std::size_t n = x.n0 + v * Ops::lanes;
@@ -146,8 +182,20 @@ struct Epilogue {
           _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
               o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
         }
-        return;
       }
+      return;
+    }
+    if (e.kind == OutputKind::Float && !per_row) {  // fp32 out: dequantized or fp32 sums
+      const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
+      if (bias && clamp)
+        float_tile<true, true>(acc, out, ldt, accumulate, x, e);
+      else if (bias)
+        float_tile<true, false>(acc, out, ldt, accumulate, x, e);
+      else if (clamp)
+        float_tile<false, true>(acc, out, ldt, accumulate, x, e);
+      else
+        float_tile<false, false>(acc, out, ldt, accumulate, x, e);
+      return;
     }
     _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
       // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.

@@ -4,6 +4,7 @@
 #include "target.hpp"
 
 #ifdef QGEMM_X86_KERNELS
+#include <limits>
 #include <type_traits>
 
 #include "../epilogue_args.hpp"
@@ -33,7 +34,12 @@ struct Ops {
   QGEMM_TARGET_AVX2 static vi mullo_i(vi a, vi b) { return _mm256_mullo_epi32(a, b); }
   QGEMM_TARGET_AVX2 static vi add_i(vi a, vi b) { return _mm256_add_epi32(a, b); }
   QGEMM_TARGET_AVX2 static vf cvt_f(vi a) { return _mm256_cvtepi32_ps(a); }
-  QGEMM_TARGET_AVX2 static vf mul_f(vf a, vf b) { return _mm256_mul_ps(a, b); }
+  // Rounded on its own, not fused with a following add (see x86_avx512::Ops::mul_f).
+  QGEMM_TARGET_AVX2 static vf mul_f(vf a, vf b) {
+    vf p = _mm256_mul_ps(a, b);
+    __asm__("" : "+x"(p));
+    return p;
+  }
   QGEMM_TARGET_AVX2 static vf add_f(vf a, vf b) { return _mm256_add_ps(a, b); }
   QGEMM_TARGET_AVX2 static vf fma_f(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
   QGEMM_TARGET_AVX2 static vf max_f(vf a, vf b) { return _mm256_max_ps(a, b); }

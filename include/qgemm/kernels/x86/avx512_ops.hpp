@@ -5,6 +5,7 @@
 
 #ifdef QGEMM_X86_KERNELS
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 #include "../epilogue_args.hpp"
@@ -30,7 +31,13 @@ struct Ops {
   QGEMM_TARGET_AVX512 static vi mullo_i(vi a, vi b) { return _mm512_mullo_epi32(a, b); }
   QGEMM_TARGET_AVX512 static vi add_i(vi a, vi b) { return _mm512_add_epi32(a, b); }
   QGEMM_TARGET_AVX512 static vf cvt_f(vi a) { return _mm512_cvtepi32_ps(a); }
-  QGEMM_TARGET_AVX512 static vf mul_f(vf a, vf b) { return _mm512_mul_ps(a, b); }
+  // The product is rounded on its own: GCC would otherwise fuse it with a following add
+  // (-ffp-contract=fast) where it inlines both, and the bits would depend on inlining.
+  QGEMM_TARGET_AVX512 static vf mul_f(vf a, vf b) {
+    vf p = _mm512_mul_ps(a, b);
+    __asm__("" : "+v"(p));
+    return p;
+  }
   QGEMM_TARGET_AVX512 static vf add_f(vf a, vf b) { return _mm512_add_ps(a, b); }
   QGEMM_TARGET_AVX512 static vf fma_f(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
   QGEMM_TARGET_AVX512 static vf max_f(vf a, vf b) { return _mm512_max_ps(a, b); }
