@@ -82,7 +82,7 @@ struct PanelPrefetch {
 };
 
 /// Lines of an output tile that a tile_fused call running the epilogue hints for writing, one
-/// per group of K: `rows` rows `stride` bytes apart, `row_lines` lines from `data` in each.
+/// row per group of K: `rows` rows `stride` bytes apart, `row_lines` lines from `data` in each.
 struct OutputPrefetch {
   const char* data = nullptr;
   std::size_t stride = 0, rows = 0, row_lines = 0;
