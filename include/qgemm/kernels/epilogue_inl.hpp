@@ -119,8 +119,8 @@ struct Epilogue {
   /// [0, +inf], the same bits as write_output's max).
   template <bool Bias, bool Clamp, std::size_t R, std::size_t V, class Vec, class Acc>
   QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void float_tile(
-      const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate,
-      const TileExtras& x, const EpilogueArgs& e) {
+      const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
+      const EpilogueArgs& e) {
     constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
     const bool relu = e.activation == Activation::ReLU;
     const vf lo = Ops::set1_f(relu ? 0.0f : e.clamp_min);
@@ -131,13 +131,15 @@ struct Epilogue {
       const auto valid = Ops::first(x.cols - v * Ops::lanes);
       vi corr{};
       vf scale{}, b{};
-      if constexpr (integer) corr = Ops::load_i(e.col_corr + n), scale = Ops::load_f(e.col_scale + n);
+      if constexpr (integer)
+        corr = Ops::load_i(e.col_corr + n), scale = Ops::load_f(e.col_scale + n);
       if constexpr (Bias) b = Ops::load_f(e.bias + n);
       float* o = static_cast<float*>(e.out) + x.m0 * e.ldo + n;
       _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) {
         vf y;
         if constexpr (integer)
-          y = Ops::mul_f(scale, Ops::cvt_f(Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr)));
+          y = Ops::mul_f(scale,
+                         Ops::cvt_f(Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr)));
         else
           y = tile_sums(acc, out, ldt, accumulate, r, v);
         if constexpr (Bias) y = Ops::add_f(y, b);
@@ -170,9 +172,8 @@ struct Epilogue {
     const EpilogueArgs e = *x.epilogue;
     // The common outputs run without the per-vector tests of the general sequence below (the
     // same operations in the same order, so the same bits).
-    const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
-    if (integer && e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32
-      if constexpr (integer) {
+    if constexpr (integer) {
+      if (e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32 output
         _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
           if (v * Ops::lanes >= x.cols) break;
           const std::size_t n = x.n0 + v * Ops::lanes;
@@ -182,9 +183,10 @@ struct Epilogue {
           _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
               o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
         }
+        return;
       }
-      return;
     }
+    const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
     if (e.kind == OutputKind::Float && !per_row) {  // fp32 out: dequantized or fp32 sums
       const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
       if (bias && clamp)

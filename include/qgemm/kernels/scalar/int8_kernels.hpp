@@ -18,6 +18,17 @@ namespace qgemm {
 namespace kernels {
 namespace scalar {
 
+/// A product kept apart from the add that follows it where the target has FMA (GCC's default
+/// -ffp-contract=fast would fuse them), so every path rounds the same operations.
+inline float rounded_alone(float p) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+  __asm__("" : "+x"(p));
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  __asm__("" : "+w"(p));
+#endif
+  return p;
+}
+
 /// One lane: the epilogue's vocabulary in plain C++.
 struct Ops {
   static constexpr std::size_t lanes = 1;
@@ -40,17 +51,7 @@ struct Ops {
     return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) * static_cast<std::uint32_t>(b));
   }
   static vf cvt_f(vi a) { return static_cast<float>(a); }
-  // Rounded on its own, not fused with a following add where the target has FMA (GCC's
-  // default -ffp-contract=fast), so every path rounds the same operations.
-  static vf mul_f(vf a, vf b) {
-    vf p = a * b;
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __asm__("" : "+x"(p));
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-    __asm__("" : "+w"(p));
-#endif
-    return p;
-  }
+  static vf mul_f(vf a, vf b) { return rounded_alone(a * b); }
   static vf add_f(vf a, vf b) { return a + b; }
   static vf fma_f(vf a, vf b, vf c) { return std::fma(a, b, c); }
   static vf max_f(vf a, vf b) { return std::max(a, b); }

@@ -60,7 +60,11 @@ inline std::uint64_t load_u64(const void* p) {
 class TileHints {
  public:
   TileHints(const TileExtras& x, std::size_t groups)
-      : panel_(x.prefetch.data), panel_bytes_(64 * x.prefetch.lines), out_(x.output.data), out_stride_(x.output.stride), out_rows_(x.output.rows),
+      : panel_(x.prefetch.data),
+        panel_bytes_(64 * x.prefetch.lines),
+        out_(x.output.data),
+        out_stride_(x.output.stride),
+        out_rows_(x.output.rows),
         row_lines_(x.output.row_lines) {
     groups_ = std::min(std::max((x.prefetch.lines + 1) / 2, out_rows_), groups);
   }
