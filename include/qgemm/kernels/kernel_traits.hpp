@@ -81,11 +81,15 @@ struct PanelPrefetch {
   std::size_t lines = 0;
 };
 
-/// Lines of an output tile that a tile_fused call running the epilogue hints for writing, one
-/// row per group of K: `rows` rows `stride` bytes apart, `row_lines` lines from `data` in each.
+/// Lines of an output tile that a tile_fused call running the epilogue hints, one row per group
+/// of K: `rows` rows `stride` bytes apart, `row_lines` lines from `data` in each. For writing,
+/// into L1; or, with `to_l2`, into L2 only, for outputs that come from beyond L2: a write hint
+/// that misses L2 holds one of the few L1 fill buffers for the whole memory latency, and a
+/// tile's 24 of them starve its own loads of A and B.
 struct OutputPrefetch {
   const char* data = nullptr;
   std::size_t stride = 0, rows = 0, row_lines = 0;
+  bool to_l2 = false;
 };
 
 struct EpilogueArgs;

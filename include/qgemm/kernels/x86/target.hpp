@@ -55,8 +55,9 @@ inline std::uint64_t load_u64(const void* p) {
 
 /// The hints of a tile_fused call (TileExtras), issued in the first groups of its K loop: two
 /// lines of the next weight micro-panel and one row of output lines (for writing: PREFETCHW
-/// where the caller's target has it) per group. The groups after those run without the
-/// bookkeeping, so the fewer hinted groups the better: a row's lines go out together.
+/// where the caller's target has it; or into L2, OutputPrefetch::to_l2) per group. The groups after
+/// those run without the bookkeeping, so the fewer hinted groups the better: a row's lines go out
+/// together.
 class TileHints {
  public:
   TileHints(const TileExtras& x, std::size_t groups)
@@ -65,7 +66,8 @@ class TileHints {
         out_(x.output.data),
         out_stride_(x.output.stride),
         out_rows_(x.output.rows),
-        row_lines_(x.output.row_lines) {
+        row_lines_(x.output.row_lines),
+        out_to_l2_(x.output.to_l2) {
     groups_ = std::min(std::max((x.prefetch.lines + 1) / 2, out_rows_), groups);
   }
   /// Groups of K, from the first, that issue hints.
@@ -76,7 +78,10 @@ class TileHints {
     if (at_ + 64 < panel_bytes_) _mm_prefetch(panel_ + at_ + 64, _MM_HINT_T1);
     at_ += 128;
     if (out_rows_ == 0) return;
-    for (std::size_t l = 0; l < row_lines_; ++l) __builtin_prefetch(out_ + 64 * l, 1, 3);
+    if (out_to_l2_)
+      for (std::size_t l = 0; l < row_lines_; ++l) _mm_prefetch(out_ + 64 * l, _MM_HINT_T1);
+    else
+      for (std::size_t l = 0; l < row_lines_; ++l) __builtin_prefetch(out_ + 64 * l, 1, 3);
     out_ += out_stride_;
     --out_rows_;
   }
@@ -86,6 +91,7 @@ class TileHints {
   std::size_t panel_bytes_, at_ = 0;
   const char* out_;
   std::size_t out_stride_, out_rows_, row_lines_, groups_ = 0;
+  bool out_to_l2_;
 };
 
 /// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for rows in 1..MR,
