@@ -81,8 +81,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
   const Blocking blk = blocking<Kernels>(M, N, groups, threads);
   const TaskGrid grid(M, N, blk.nc, threads, MR, blk.split_rows);
   // An output larger than the threads' L2 was not left there by the last call: its lines are
-  // hinted into L2 only (OutputPrefetch::to_l2). int8 at 1024^3 and 2048^3 +2-4%; at 256^3,
-  // whose output stays in L2, write hints into L1 are 4% faster.
+  // hinted into L2 only (OutputPrefetch::to_l2). int8 2048^3 +4%, 1024^3 +0.6%; at 256^3,
+  // whose output stays in L2, write hints into L1 are 3-4% faster.
   const bool output_beyond_l2 = M * N * kernels::output_bytes(e.kind) >
                                 cache_sizes().l2 * static_cast<std::size_t>(std::max(threads, 1));
 
