@@ -27,6 +27,7 @@ struct CpuFeatures {
   std::string brand;          ///< e.g. "Intel(R) Xeon(R) Platinum 8480+", empty if unknown
   std::size_t l1d_bytes = 0;  ///< per core; 0 if unknown
   std::size_t l2_bytes = 0;   ///< per core (or per cluster); 0 if unknown
+  std::size_t l2_ways = 0;    ///< associativity of L2; 0 if unknown
   std::size_t l3_bytes = 0;   ///< shared; 0 if unknown
 };
 
@@ -65,7 +66,7 @@ inline CpuFeatures read_cpu_features() {
                                 (((b >> 12) & 0x3FF) + 1) * ((b & 0xFFF) + 1) *
                                 (static_cast<std::size_t>(c) + 1);
       if (level == 1 && type == 1) f.l1d_bytes = bytes;
-      if (level == 2 && type != 2) f.l2_bytes = bytes;
+      if (level == 2 && type != 2) f.l2_bytes = bytes, f.l2_ways = (b >> 22) + 1;
       if (level == 3 && type != 2) f.l3_bytes = bytes;
     }
   }

@@ -66,18 +66,30 @@ struct has_tile_fused : std::false_type {};
 template <class Kernels>
 struct has_tile_fused<Kernels, std::void_t<decltype(&Kernels::tile_fused)>> : std::true_type {};
 
-/// `a` holds all M rows packed for Kernels (pack_activations); `weights(b0, b1, buffer)` returns
-/// the blocks [b0, b1) of the weights in panel layout (`groups` groups of K per block), using
-/// `buffer` when they must be unpacked first. S4: the blocks are s4 (two groups per 192 bytes),
-/// read by Kernels::tile_s4.
+/// Whether the path's kernels also read A in place, unpacked (tile_in_place, kernel_traits.hpp).
+template <class Kernels, class = void>
+struct has_tile_in_place : std::false_type {};
+template <class Kernels>
+struct has_tile_in_place<Kernels, std::void_t<decltype(&Kernels::tile_in_place)>> : std::true_type {
+};
+
+/// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
+/// tile_in_place only), the M rows of A as the user holds them, a_ld elements apart;
+/// `weights(b0, b1, buffer)` returns the blocks [b0, b1) of the weights in panel layout
+/// (`groups` groups of K per block), using `buffer` when they must be unpacked first. S4: the
+/// blocks are s4 (two groups per 192 bytes), read by Kernels::tile_s4.
 template <class Kernels, bool S4 = false, class WeightBlocks>
 void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N, std::size_t groups,
-                 const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads) {
+                 const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads,
+                 std::size_t a_ld = 0) {
   using BElem = typename Kernels::BElem;
   using Acc = typename Kernels::Acc;
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
   constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
-  const std::size_t kp = groups * Kernels::k_group;  // padded K: elements per packed A row
+  constexpr bool can_read_in_place = has_tile_in_place<Kernels>::value && !S4;
+  const bool in_place = can_read_in_place && a_ld > 0;
+  // Elements from one row of A to the next: a packed row holds K padded to whole groups.
+  const std::size_t kp = in_place ? a_ld : groups * Kernels::k_group;
   const Blocking blk = blocking<Kernels>(M, N, groups, threads);
   const TaskGrid grid(M, N, blk.nc, threads, MR, blk.split_rows);
   // An output larger than the threads' L2 was not left there by the last call: its lines are
@@ -109,10 +121,14 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                         0);
     };
     // The block of A of rows [ic, ic1) and groups [pg, pg1): its whole micro-panels.
+    // In place, each row's groups.
     auto activation_block = [&](std::size_t ic, std::size_t ic1, std::size_t pg, std::size_t pg1) {
-      return Prefetcher(reinterpret_cast<const char*>(a + ic * kp) + pg * MR * a_group_bytes,
-                        (ic1 - ic) / MR, (pg1 - pg) * MR * a_group_bytes,
-                        MR * kp * sizeof(typename Kernels::AElem));
+      const char* first = reinterpret_cast<const char*>(a + ic * kp);
+      if (in_place)
+        return Prefetcher(first + pg * a_group_bytes, ic1 - ic, (pg1 - pg) * a_group_bytes,
+                          kp * sizeof(typename Kernels::AElem));
+      return Prefetcher(first + pg * MR * a_group_bytes, (ic1 - ic) / MR,
+                        (pg1 - pg) * MR * a_group_bytes, MR * kp * sizeof(typename Kernels::AElem));
     };
     // Kernels with tile_fused hint the next micro-panel and run the epilogue themselves: with
     // one block of K there are no partial sums to keep.
@@ -158,7 +174,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
               // The last block of K goes through the epilogue inside the tile.
               const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
               const bool last = pg1 == groups;
-              kernels::TileExtras x{next_b.part((ir - ic) / MR, tiles), {}, nullptr, ir, jr, cols};
+              kernels::TileExtras x{
+                  next_b.part((ir - ic) / MR, tiles), {}, nullptr, ir, jr, cols, kp};
               if (last) {
                 // Its output lines come in (to L1 for writing, or to L2) while the tile computes.
                 const std::size_t bytes = kernels::output_bytes(e.kind);
@@ -167,6 +184,13 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                 x.epilogue = &e;
                 x.output = {first, e.ldo * bytes, rows, (offset + cols * bytes + 63) / 64,
                             output_beyond_l2};
+              }
+              if constexpr (can_read_in_place) {
+                if (in_place) {
+                  Kernels::tile_in_place(rows, panels, a + ir * kp, bp, GS, pg, pg1, t, lds, pg > 0,
+                                         x);
+                  continue;
+                }
               }
               Kernels::tile_fused(rows, panels, a + ir * kp, bp, GS, pg, pg1, t, lds, pg > 0, x);
             } else {

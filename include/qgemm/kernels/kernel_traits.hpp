@@ -17,6 +17,10 @@
 //                  streams in behind the arithmetic rather than in bursts; and, given
 //                  extras.epilogue (the last block of K), sends its sums through the fused
 //                  epilogue straight to the output instead of writing `out` (TileExtras)
+//   tile_in_place(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, extras)
+//                  (optional, fp32 paths: a group is one k) tile_fused on A as the user holds it,
+//                  unpacked: row r of the tile starts at a + r * extras.a_ld, its k-th element k
+//                  elements on
 //   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)
@@ -104,6 +108,7 @@ struct TileExtras {
   OutputPrefetch output;  ///< the output lines the epilogue will write
   const EpilogueArgs* epilogue = nullptr;
   std::size_t m0 = 0, n0 = 0, cols = 0;
+  std::size_t a_ld = 0;  ///< tile_in_place: elements from one row of A to the next
 };
 
 template <Isa I>

@@ -12,41 +12,53 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx512_f32 {
 
-/// One k: P weight vectors at bp, each row's activation broadcast into its FMAs.
-template <std::size_t R, std::size_t P>
+/// One k: P weight vectors at bp, each row's activation broadcast into its FMAs. The rows'
+/// activations of this k: packed (PackRows8), ap[r]; in place, ap[r * a_ld].
+template <std::size_t R, std::size_t P, bool InPlace>
 QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE void fma_group(__m512 (&acc)[R][P], const float* bp,
-                                                       const float* ap) {
+                                                       const float* ap, std::size_t a_ld) {
   __m512 w[P];
   QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_ps(bp + p * 16);
   QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-    const __m512 x = _mm512_set1_ps(ap[r]);
+    const __m512 x = _mm512_set1_ps(InPlace ? ap[r * a_ld] : ap[r]);
     QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
         _mm512_fmadd_ps(x, w[p], acc[r][p]);
   }
 }
 
-template <std::size_t R, std::size_t P>
-struct Tile {
+/// The tile on packed activations or (InPlace) on A as the user holds it. Two instantiations
+/// rather than one on a run-time layout: the packed loop keeps constant offsets, which the
+/// general one cost 3-5%.
+template <std::size_t R, std::size_t P, bool InPlace>
+struct TileOn {
   QGEMM_TARGET_AVX512 static void run_fused(const float* a, const float* b,
                                             std::size_t group_stride, std::size_t g0,
                                             std::size_t g1, float* out, std::size_t ldt,
                                             bool accumulate, const TileExtras& extras) {
     const std::size_t stride = group_stride / sizeof(float);
+    constexpr std::size_t a_step = InPlace ? 1 : R;  // floats from one k to the next
+    const std::size_t a_ld = InPlace ? extras.a_ld : 0;
     __m512 acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_ps();
-    const float* ap = a + g0 * R;
+    const float* ap = a + g0 * a_step;
     const float* bp = b + g0 * stride;
     x86::TileHints hints(extras, g1 - g0);
     std::size_t g = g0;
-    for (const std::size_t hinted = g0 + hints.groups(); g < hinted; ++g, ap += R, bp += stride) {
+    for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
+         ++g, ap += a_step, bp += stride) {
       hints.step();
-      fma_group<R, P>(acc, bp, ap);
+      fma_group<R, P, InPlace>(acc, bp, ap, a_ld);
     }
-    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R, bp += stride) fma_group<R, P>(acc, bp, ap);
+    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += a_step, bp += stride)
+        fma_group<R, P, InPlace>(acc, bp, ap, a_ld);
     x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
+template <std::size_t R, std::size_t P>
+using Tile = TileOn<R, P, false>;
+template <std::size_t R, std::size_t P>
+using InPlaceTile = TileOn<R, P, true>;
 
 }  // namespace x86_avx512_f32
 
@@ -55,7 +67,8 @@ struct F32Kernels<Isa::avx512>
     : x86_avx512::Epilogue,
       x86_avx512::PackRows8,
       F32Types,
-      x86::FusedTileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float> {};
+      x86::FusedTileDispatch<x86_avx512_f32::Tile, 8, 3, float, float, float>,
+      x86::InPlaceTileDispatch<x86_avx512_f32::InPlaceTile, 8, 3, float, float, float> {};
 template <>
 struct F32Kernels<Isa::avx512_vnni> : F32Kernels<Isa::avx512> {};
 
