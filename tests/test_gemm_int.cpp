@@ -92,6 +92,31 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, IntGemm,
                                           testing::ValuesIn(shapes())),
                          int_gemm_name);
 
+// u8 activations whose K is whole groups of 4 are read in place on AVX-512 VNNI, unless rows
+// 128 KiB apart would crowd the L2 sets they share (then packed, as K = 301 always is). Every
+// layout gives the reference's bits on every path.
+TEST(IntGemmLayout, U8ActivationsInPlaceOrPackedAreExact) {
+  for (const std::size_t K : {300u, 301u}) {
+    Rng rng(21 + K);
+    const std::size_t M = 40, N = 70;
+    Matrix<std::uint8_t> far(M, K, 131072 - K), near(M, K, 4);
+    Matrix<std::int8_t> B(N, K);
+    fill_uniform_int(rng, near, 0, 255);
+    fill_uniform_int(rng, B, -128, 127);
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t k = 0; k < K; ++k) far.at(m, k) = near.at(m, k);
+    const auto ref = reference_gemm(near, 131, B, 0);
+    for (const Isa isa : qgemm::available_isas()) {
+      for (const Matrix<std::uint8_t>* A : {&far, &near}) {
+        Matrix<std::int32_t> C(M, N);
+        qgemm::gemm(A->cview(), 131, B.cview(), 0, C.view(), {1, isa});
+        for (std::size_t i = 0; i < ref.size(); ++i)
+          ASSERT_EQ(C.storage[i], ref[i]) << qgemm::isa_name(isa) << " K=" << K << " i=" << i;
+      }
+    }
+  }
+}
+
 // At the K bound the result is exact at the edge of int32; one past it is refused.
 TEST(IntGemmBound, ExactAtTheInt32Bound) {
   const std::size_t K = qgemm::max_exact_k(255, 128);

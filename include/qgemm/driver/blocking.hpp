@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 
 #include "../cpu/cpu_features.hpp"
 #include "../pack/panel_layout.hpp"
@@ -21,6 +22,20 @@ inline CacheSizes cache_sizes() {
   if (f.l1d_bytes >= 16 * 1024) c.l1 = f.l1d_bytes;
   if (f.l2_bytes >= 128 * 1024) c.l2 = f.l2_bytes;
   return c;
+}
+
+/// Whether `rows` rows `row_bytes` apart crowd the L2 sets they map to: rows a multiple of a
+/// large power of two apart share sets, and when more than half an L2 set's ways hold rows of an
+/// A block, its lines evict each other and the weights. Paths that can read A in place
+/// (tile_in_place) pack such A; other A they read in place, which saves the copy (fp32 in-process
+/// A/B: 256^3 and 512^3 +3.5%, 1000^3 +3%), while in place 256 or more fp32 rows of K = 4096
+/// (16 KiB apart: 8 set offsets) lose 3-6%.
+inline bool rows_crowd_l2(std::size_t row_bytes, std::size_t rows) {
+  const CpuFeatures& f = cpu_features();
+  const std::size_t ways = f.l2_ways ? f.l2_ways : 16;
+  const std::size_t way_bytes = cache_sizes().l2 / ways;  // the span of one way's sets
+  const std::size_t offsets = way_bytes / std::gcd(row_bytes, way_bytes);
+  return rows > offsets * (ways / 2);
 }
 
 /// Block sizes of one call. A group is the unit of K of the layout (4 k of int8, 1 k of fp32);

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <numeric>
 #include <vector>
 
 #include "../epilogue.hpp"
@@ -31,19 +30,6 @@ inline EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogu
   plan.args.stride = W.padded_rows();
   plan.set_output_stage(epilogue.bias, W.rows(), epilogue);
   return plan;
-}
-
-/// Whether `rows` rows `row_bytes` apart crowd the L2 sets they map to: rows a multiple of a
-/// large power of two apart share sets, and when more than half an L2 set's ways hold rows of an
-/// A block, its lines evict each other and the weights. Such A is packed; other A is read in
-/// place, which saves the copy (in-process A/B: 256^3 and 512^3 +3.5%, 1000^3 +3%), while in
-/// place 256 or more rows of K = 4096 (16 KiB apart: 8 set offsets) lose 3-6%.
-inline bool rows_crowd_l2(std::size_t row_bytes, std::size_t rows) {
-  const CpuFeatures& f = cpu_features();
-  const std::size_t ways = f.l2_ways ? f.l2_ways : 16;
-  const std::size_t way_bytes = cache_sizes().l2 / ways;  // the span of one way's sets
-  const std::size_t offsets = way_bytes / std::gcd(row_bytes, way_bytes);
-  return rows > offsets * (ways / 2);
 }
 
 template <Isa I>

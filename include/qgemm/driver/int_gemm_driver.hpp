@@ -175,6 +175,20 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   constexpr std::size_t MR = Kernels::mr;
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols(), kp = W.padded_k();
   if (M == 0 || N == 0) return;
+  const bool s4 = fused_s4(W, M, plan.grouped);
+  const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
+    return s8_blocks(W, b0, b1, buffer);
+  };
+  // u8 activations with K in whole groups need no shift and no padding: the s8 tiles of paths
+  // that can read them in place do, unless their rows would crowd the L2 sets.
+  if constexpr (has_tile_in_place<Kernels>::value && std::is_same_v<TA, std::uint8_t>) {
+    if (!plan.grouped && !s4 && K == kp && K > 0 &&
+        !rows_crowd_l2(A.ld(),
+                       std::min(M, blocking<Kernels>(M, N, kp / pack::kKGroup, threads).mc))) {
+      run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads, A.ld());
+      return;
+    }
+  }
   // A is packed once, in parallel over micro-panels; every channel block reads it.
   ScratchBuffer<typename Kernels::AElem> a_packed(M * kp);
   parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
@@ -182,7 +196,6 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
     pack_activation_panel<Kernels, pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
                                                   a_packed.data() + m * kp);
   });
-  const bool s4 = fused_s4(W, M, plan.grouped);
   if (plan.grouped) {
     if (s4)
       run_int_gemm_grouped<I, true>(a_packed.data(), M, W, plan, threads);
@@ -190,9 +203,6 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
       run_int_gemm_grouped<I, false>(a_packed.data(), M, W, plan, threads);
     return;
   }
-  const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
-    return s8_blocks(W, b0, b1, buffer);
-  };
   const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
     return s4_blocks(W, b0);
   };

@@ -18,9 +18,10 @@
 //                  extras.epilogue (the last block of K), sends its sums through the fused
 //                  epilogue straight to the output instead of writing `out` (TileExtras)
 //   tile_in_place(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, extras)
-//                  (optional, fp32 paths: a group is one k) tile_fused on A as the user holds it,
-//                  unpacked: row r of the tile starts at a + r * extras.a_ld, its k-th element k
-//                  elements on
+//                  (optional) tile_fused on A as the user holds it, unpacked: row r of the tile
+//                  starts at a + r * extras.a_ld, its group g k_group * g elements on (fp32
+//                  activations, or u8 activations whose K is whole groups: nothing to flip or
+//                  pad)
 //   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)

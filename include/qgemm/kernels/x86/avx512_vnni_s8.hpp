@@ -16,13 +16,15 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx512_vnni {
 
-/// One group of 4 k: for each row a 32-bit broadcast of its activations, P vpdpbusd.
+/// One group of 4 k: for each row a 32-bit broadcast of its activations, P vpdpbusd. Row r's
+/// 4 activations are at ap + r * a_row: 4 in a packed micro-panel, lda for A in place.
 template <std::size_t R, std::size_t P>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P],
                                                             const __m512i (&w)[P],
-                                                            const std::uint8_t* ap) {
+                                                            const std::uint8_t* ap,
+                                                            std::size_t a_row = 4) {
   QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-    const __m512i x = _mm512_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
+    const __m512i x = _mm512_set1_epi32(static_cast<int>(x86::load_u32(ap + r * a_row)));
     QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
         _mm512_dpbusd_epi32(acc[r][p], x, w[p]);
   }
@@ -42,8 +44,9 @@ template <std::size_t R, std::size_t P, bool ZeroPoint>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P],
                                                             Correction<P, ZeroPoint>& corr,
                                                             const __m512i (&w)[P],
-                                                            const std::uint8_t* ap) {
-  dot_group<R, P>(acc, w, ap);
+                                                            const std::uint8_t* ap,
+                                                            std::size_t a_row = 4) {
+  dot_group<R, P>(acc, w, ap, a_row);
   if constexpr (ZeroPoint)
     QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) corr.sum[p] =
         _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
@@ -54,21 +57,27 @@ template <std::size_t R, std::size_t P, bool ZeroPoint>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(__m512i (&acc)[R][P],
                                                                Correction<P, ZeroPoint>& corr,
                                                                const std::int8_t* bp,
-                                                               const std::uint8_t* ap) {
+                                                               const std::uint8_t* ap,
+                                                               std::size_t a_row) {
   __m512i w[P];
   QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
-  dot_group<R, P>(acc, corr, w, ap);
+  dot_group<R, P>(acc, corr, w, ap, a_row);
 }
 
 /// Groups [g0, g1) of 4 k into acc (and corr). s8 weights (S4 false): one 192-byte group per
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
-template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint>
+/// InPlace (s8 only): `a` is A as the user holds it, rows extras.a_ld bytes apart, rather than
+/// a packed micro-panel.
+template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint, bool InPlace = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
     const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
     const TileExtras& extras = {}) {
-  const std::uint8_t* ap = a + g0 * R * 4;
+  static_assert(!(S4 && InPlace), "s4 tiles read packed activations");
+  constexpr std::size_t a_step = InPlace ? 4 : R * 4;  // bytes from one group to the next
+  const std::size_t a_row = InPlace ? extras.a_ld : 4;
+  const std::uint8_t* ap = a + g0 * a_step;
   if constexpr (S4) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
     const std::int8_t* bp = b + g0 / 2 * group_stride;
@@ -88,16 +97,17 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     x86::TileHints hints(extras, g1 - g0);
     std::size_t g = g0;
     for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
-         ++g, ap += R * 4, bp += group_stride) {
+         ++g, ap += a_step, bp += group_stride) {
       hints.step();
-      dot_s8_group<R, P>(acc, corr, bp, ap);
+      dot_s8_group<R, P>(acc, corr, bp, ap, a_row);
     }
-    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += R * 4, bp += group_stride)
-        dot_s8_group<R, P>(acc, corr, bp, ap);
+    _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += a_step, bp += group_stride)
+        dot_s8_group<R, P>(acc, corr, bp, ap, a_row);
   }
 }
 
-template <std::size_t R, std::size_t P, bool S4>
+/// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place).
+template <std::size_t R, std::size_t P, bool S4, bool InPlace = false>
 struct TileImpl {
   /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
@@ -114,7 +124,7 @@ struct TileImpl {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4>(acc, none, a, b, group_stride, g0, g1, extras);
+    dot_groups<R, P, S4, false, InPlace>(acc, none, a, b, group_stride, g0, g1, extras);
     x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
   }
 };
@@ -170,6 +180,8 @@ using Tile = TileImpl<R, P, false>;
 template <std::size_t R, std::size_t P>
 using TileS4 = TileImpl<R, P, true>;
 template <std::size_t R, std::size_t P>
+using InPlaceTile = TileImpl<R, P, false, true>;
+template <std::size_t R, std::size_t P>
 using GroupedTile = GroupedTileImpl<R, P, false>;
 template <std::size_t R, std::size_t P>
 using GroupedTileS4 = GroupedTileImpl<R, P, true>;
@@ -183,6 +195,8 @@ struct IntKernels<Isa::avx512_vnni>
       Int8Types,
       x86::FusedTileDispatch<x86_avx512_vnni::Tile, 8, 3, std::uint8_t>,
       x86::S4TileDispatch<x86_avx512_vnni::TileS4, 8, 3, std::uint8_t>,
+      x86::InPlaceTileDispatch<x86_avx512_vnni::InPlaceTile, 8, 3, std::uint8_t, std::int8_t,
+                               std::int32_t>,
       x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,
                                std::uint8_t> {
   using AElem = std::uint8_t;
