@@ -42,12 +42,9 @@ void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
   const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
     return W.block_data(b0);
   };
-  if constexpr (has_tile_in_place<Kernels>::value) {
-    const std::size_t block_rows = std::min(M, blocking<Kernels>(M, N, K, threads).mc);
-    if (!rows_crowd_l2(A.ld() * sizeof(float), block_rows)) {
-      run_blocked<Kernels>(A.data(), M, N, K, weights, e, threads, A.ld());
-      return;
-    }
+  if (read_a_in_place<Kernels>(M, N, K, threads, A.ld() * sizeof(float))) {
+    run_blocked<Kernels>(A.data(), M, N, K, weights, e, threads, A.ld());
+    return;
   }
   ScratchBuffer<float> a_packed(M * K);
   parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {

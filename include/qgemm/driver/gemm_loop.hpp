@@ -73,6 +73,18 @@ template <class Kernels>
 struct has_tile_in_place<Kernels, std::void_t<decltype(&Kernels::tile_in_place)>> : std::true_type {
 };
 
+/// Whether run_blocked should read A in place (a_ld) rather than packed: the path has
+/// tile_in_place and the rows of an A block, `row_bytes` apart, do not crowd the L2 sets
+/// (rows_crowd_l2). The caller also checks that its elements need no packing.
+template <class Kernels>
+bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threads,
+                     std::size_t row_bytes) {
+  if constexpr (has_tile_in_place<Kernels>::value)
+    return !rows_crowd_l2(row_bytes, std::min(M, blocking<Kernels>(M, N, groups, threads).mc));
+  else
+    return false;
+}
+
 /// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
 /// tile_in_place only), the M rows of A as the user holds them, a_ld elements apart;
 /// `weights(b0, b1, buffer)` returns the blocks [b0, b1) of the weights in panel layout
@@ -175,7 +187,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
               const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
               const bool last = pg1 == groups;
               kernels::TileExtras x{
-                  next_b.part((ir - ic) / MR, tiles), {}, nullptr, ir, jr, cols, kp};
+                  next_b.part((ir - ic) / MR, tiles), {}, nullptr, ir, jr, cols, in_place ? kp : 0};
               if (last) {
                 // Its output lines come in (to L1 for writing, or to L2) while the tile computes.
                 const std::size_t bytes = kernels::output_bytes(e.kind);

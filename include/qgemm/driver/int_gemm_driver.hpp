@@ -181,10 +181,9 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   };
   // u8 activations with K in whole groups need no shift and no padding: the s8 tiles of paths
   // that can read them in place do, unless their rows would crowd the L2 sets.
-  if constexpr (has_tile_in_place<Kernels>::value && std::is_same_v<TA, std::uint8_t>) {
+  if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
     if (!plan.grouped && !s4 && K == kp && K > 0 &&
-        !rows_crowd_l2(A.ld(),
-                       std::min(M, blocking<Kernels>(M, N, kp / pack::kKGroup, threads).mc))) {
+        read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
       run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads, A.ld());
       return;
     }

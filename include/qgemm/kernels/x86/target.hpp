@@ -133,16 +133,13 @@ struct FusedTileDispatch {
 };
 
 /// The `tile_in_place` entry point (kernel_traits.hpp) of a path whose InPlaceTile<rows,
-/// panels>::run_fused reads A unpacked, TileExtras::a_ld elements from row to row.
+/// panels>::run_fused reads A unpacked, TileExtras::a_ld elements from row to row: the same
+/// table as tile_fused, of the other instantiation.
 template <template <std::size_t, std::size_t> class InPlaceTile, std::size_t MR, std::size_t NP,
           class AElem, class BElem, class Acc>
 struct InPlaceTileDispatch {
-  static void tile_in_place(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
-                            std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
-                            std::size_t ldt, bool accumulate, const TileExtras& extras) {
-    static constexpr auto table = tile_table<InPlaceTile, MR, NP, true>();
-    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate, extras);
-  }
+  static constexpr auto tile_in_place =
+      &FusedTileDispatch<InPlaceTile, MR, NP, AElem, BElem, Acc>::tile_fused;
 };
 
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
