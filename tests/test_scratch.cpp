@@ -1,5 +1,5 @@
 // Scratch memory kept between calls (driver/scratch.hpp) and the alignment of packed weights
-// (pack/aligned_vector.hpp).
+// (pack/aligned_vector.hpp): cache lines, and huge pages for large weights on Linux.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -88,6 +88,54 @@ TEST(PackedWeightsStorage, StartsOnACacheLine) {
       EXPECT_TRUE(line_aligned(W.block_data(0))) << K;
       EXPECT_TRUE(line_aligned(W.block_data(1))) << K;
     }
+  }
+}
+
+TEST(PackedWeightsStorage, LargeBlocksStartOnAHugePageAndKeepTheirValues) {
+  using qgemm::pack::AlignedVector;
+  using qgemm::pack::kHugePageBytes;
+  using qgemm::pack::kHugePageMinBytes;
+  static_assert(!qgemm::pack::on_huge_pages(kHugePageMinBytes - 1));
+  const AlignedVector<std::uint8_t> small(kHugePageMinBytes - 64, 3);
+  EXPECT_TRUE(line_aligned(small.data()));
+  AlignedVector<float> large(kHugePageMinBytes / sizeof(float) + 5, 1.5f);
+  EXPECT_TRUE(line_aligned(large.data()));
+  if (QGEMM_HUGE_PAGES) {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data()) % kHugePageBytes, 0u);
+  }
+  large.back() = 2.5f;
+  // Growing moves the values from a huge-page block to another; shrinking below the threshold
+  // and back frees each block the way it was allocated (ASan checks the pairing).
+  large.resize(large.size() * 2, 4.0f);
+  EXPECT_EQ(large.front(), 1.5f);
+  EXPECT_EQ(large[kHugePageMinBytes / sizeof(float) + 4], 2.5f);
+  EXPECT_EQ(large.back(), 4.0f);
+  AlignedVector<float> copy = large;
+  large.clear();
+  large.shrink_to_fit();
+  EXPECT_EQ(copy.back(), 4.0f);
+}
+
+TEST(PackedWeightsStorage, WeightsOnHugePagesGiveExactProducts) {
+  // 2064 padded channels x 4608 k of s8: 9.1 MiB of panels, past kHugePageMinBytes; decode rows
+  // read them once, on every path.
+  Rng rng(7);
+  const std::size_t M = 3, N = 2050, K = 4608;
+  Matrix<std::uint8_t> A(M, K, 1);
+  Matrix<std::int8_t> B(N, K);
+  fill_uniform_int(rng, A, 0, 255);
+  fill_uniform_int(rng, B, -128, 127);
+  const auto W = qgemm::PackedWeights::pack(
+      B.cview(), qgemm::GroupedQuantParams::per_channel(N, K, 8, std::vector<float>(N, 1.0f)));
+  if (QGEMM_HUGE_PAGES) {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(W.block_data(0)) % qgemm::pack::kHugePageBytes, 0u);
+  }
+  const auto ref = reference_gemm(A, 9, B, 0);
+  for (qgemm::Isa isa : qgemm::available_isas()) {
+    Matrix<std::int32_t> C(M, N);
+    qgemm::gemm(A.cview(), 9, W, C.view(), {1, isa});
+    for (std::size_t i = 0; i < ref.size(); ++i)
+      ASSERT_EQ(C.storage[i], ref[i]) << qgemm::isa_name(isa) << " " << i;
   }
 }
 
