@@ -104,15 +104,18 @@ TEST(PackedWeightsStorage, LargeBlocksStartOnAHugePageAndKeepTheirValues) {
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data()) % kHugePageBytes, 0u);
   }
   large.back() = 2.5f;
-  // Growing moves the values from a huge-page block to another; shrinking below the threshold
-  // and back frees each block the way it was allocated (ASan checks the pairing).
+  // Growing moves the values from a huge-page block to another, a copy takes a third, and
+  // shrinking moves them to an ordinary block; each block is freed the way it was allocated
+  // (ASan checks the pairing).
   large.resize(large.size() * 2, 4.0f);
   EXPECT_EQ(large.front(), 1.5f);
   EXPECT_EQ(large[kHugePageMinBytes / sizeof(float) + 4], 2.5f);
   EXPECT_EQ(large.back(), 4.0f);
   AlignedVector<float> copy = large;
-  large.clear();
+  large.resize(16);
   large.shrink_to_fit();
+  EXPECT_TRUE(line_aligned(large.data()));
+  EXPECT_EQ(large.front(), 1.5f);
   EXPECT_EQ(copy.back(), 4.0f);
 }
 
