@@ -72,6 +72,72 @@ QGEMM_TARGET_AVX512 static std::uint64_t fma_loop(std::size_t iterations) {
   QGEMM_PEAK_LOOP(vfmadd231ps, n);
   return static_cast<std::uint64_t>(iterations) * 24 * 16 * 2;
 }
+// The ymm yardsticks for CPUs without AVX-512: 12 independent accumulators (ymm4-15), which
+// cover the latency (4-5 cycles) of two vector ports as the 24 zmm ones do.
+#define QGEMM_PEAK_YMM_CLOBBERS                                                                   \
+  "ymm0", "ymm1", "ymm2", "ymm3", "ymm4", "ymm5", "ymm6", "ymm7", "ymm8", "ymm9", "ymm10",        \
+      "ymm11", "ymm12", "ymm13", "ymm14", "ymm15", "cc"
+#define QGEMM_PEAK_YMM_ZERO                                                                       \
+  "vpxor %%ymm0, %%ymm0, %%ymm0\n\tvpxor %%ymm1, %%ymm1, %%ymm1\n\t"                              \
+  "vpxor %%ymm4, %%ymm4, %%ymm4\n\tvpxor %%ymm5, %%ymm5, %%ymm5\n\t"                              \
+  "vpxor %%ymm6, %%ymm6, %%ymm6\n\tvpxor %%ymm7, %%ymm7, %%ymm7\n\t"                              \
+  "vpxor %%ymm8, %%ymm8, %%ymm8\n\tvpxor %%ymm9, %%ymm9, %%ymm9\n\t"                              \
+  "vpxor %%ymm10, %%ymm10, %%ymm10\n\tvpxor %%ymm11, %%ymm11, %%ymm11\n\t"                        \
+  "vpxor %%ymm12, %%ymm12, %%ymm12\n\tvpxor %%ymm13, %%ymm13, %%ymm13\n\t"                        \
+  "vpxor %%ymm14, %%ymm14, %%ymm14\n\tvpxor %%ymm15, %%ymm15, %%ymm15\n\t"
+#define QGEMM_PEAK_YMM_LOOP(insn, n)                                                              \
+  __asm__ volatile(QGEMM_PEAK_YMM_ZERO                                                            \
+                   "1:\n\t" insn " %%ymm0, %%ymm1, %%ymm4\n\t" insn " %%ymm0, %%ymm1, %%ymm5\n\t"  \
+                   insn " %%ymm0, %%ymm1, %%ymm6\n\t" insn " %%ymm0, %%ymm1, %%ymm7\n\t" insn      \
+                   " %%ymm0, %%ymm1, %%ymm8\n\t" insn " %%ymm0, %%ymm1, %%ymm9\n\t" insn           \
+                   " %%ymm0, %%ymm1, %%ymm10\n\t" insn " %%ymm0, %%ymm1, %%ymm11\n\t" insn         \
+                   " %%ymm0, %%ymm1, %%ymm12\n\t" insn " %%ymm0, %%ymm1, %%ymm13\n\t" insn         \
+                   " %%ymm0, %%ymm1, %%ymm14\n\t" insn " %%ymm0, %%ymm1, %%ymm15\n\t"              \
+                   "dec %0\n\t"                                                                   \
+                   "jnz 1b\n\t"                                                                   \
+                   : "+r"(n)                                                                      \
+                   :                                                                              \
+                   : QGEMM_PEAK_YMM_CLOBBERS)
+
+QGEMM_TARGET_AVX_VNNI static std::uint64_t vnni256_loop(std::size_t iterations) {
+  std::size_t n = iterations;
+  if (n == 0) return 0;
+  QGEMM_PEAK_YMM_LOOP("%{vex%} vpdpbusd", n);  // AVX-VNNI: the VEX encoding, not EVEX
+  return static_cast<std::uint64_t>(iterations) * 12 * 32 * 2;
+}
+
+QGEMM_TARGET_AVX2 static std::uint64_t fma256_loop(std::size_t iterations) {
+  std::size_t n = iterations;
+  if (n == 0) return 0;
+  QGEMM_PEAK_YMM_LOOP("vfmadd231ps", n);
+  return static_cast<std::uint64_t>(iterations) * 12 * 8 * 2;
+}
+
+/// The exact AVX2 int8 sequence of the kernels (avx2_s8.hpp): vpmaddwd (16 int16 products into
+/// 8 int32 pair sums) and the vpaddd that accumulates them, 8 accumulators.
+QGEMM_TARGET_AVX2 static std::uint64_t madd256_loop(std::size_t iterations) {
+  std::size_t n = iterations;
+  if (n == 0) return 0;
+  __asm__ volatile(QGEMM_PEAK_YMM_ZERO
+                   "1:\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm2\n\tvpaddd %%ymm2, %%ymm4, %%ymm4\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm3\n\tvpaddd %%ymm3, %%ymm5, %%ymm5\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm12\n\tvpaddd %%ymm12, %%ymm6, %%ymm6\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm13\n\tvpaddd %%ymm13, %%ymm7, %%ymm7\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm14\n\tvpaddd %%ymm14, %%ymm8, %%ymm8\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm15\n\tvpaddd %%ymm15, %%ymm9, %%ymm9\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm2\n\tvpaddd %%ymm2, %%ymm10, %%ymm10\n\t"
+                   "vpmaddwd %%ymm0, %%ymm1, %%ymm3\n\tvpaddd %%ymm3, %%ymm11, %%ymm11\n\t"
+                   "dec %0\n\t"
+                   "jnz 1b\n\t"
+                   : "+r"(n)
+                   :
+                   : QGEMM_PEAK_YMM_CLOBBERS);
+  return static_cast<std::uint64_t>(iterations) * 8 * 16 * 2;
+}
+#undef QGEMM_PEAK_YMM_LOOP
+#undef QGEMM_PEAK_YMM_ZERO
+#undef QGEMM_PEAK_YMM_CLOBBERS
 #undef QGEMM_PEAK_LOOP
 #endif
 
@@ -86,6 +152,30 @@ std::uint64_t peak_vnni512(std::size_t iterations) {
 std::uint64_t peak_fma512(std::size_t iterations) {
 #ifdef QGEMM_X86_KERNELS
   if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx512)) return fma_loop(iterations);
+#endif
+  (void)iterations;
+  return 0;
+}
+
+std::uint64_t peak_vnni256(std::size_t iterations) {
+#ifdef QGEMM_X86_KERNELS
+  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx_vnni)) return vnni256_loop(iterations);
+#endif
+  (void)iterations;
+  return 0;
+}
+
+std::uint64_t peak_fma256(std::size_t iterations) {
+#ifdef QGEMM_X86_KERNELS
+  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx2)) return fma256_loop(iterations);
+#endif
+  (void)iterations;
+  return 0;
+}
+
+std::uint64_t peak_madd256(std::size_t iterations) {
+#ifdef QGEMM_X86_KERNELS
+  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx2)) return madd256_loop(iterations);
 #endif
   (void)iterations;
   return 0;

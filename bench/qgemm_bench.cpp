@@ -58,8 +58,11 @@ Options (besides Google Benchmark's --benchmark_* flags):
                              (dequantize, bias, ReLU -> fp32) instead of int32 out.
                              On a GPU (builds with CUDA): cuda (dtypes s8s8, s8s4),
                              cublaslt (s8s8), cublas (f16), timed with CUDA events
-  --peaks=on|off             also time the yardsticks peak/vnni512, peak/fma512 and
-                             peak/read_bw/<N>MiB (default on)
+  --peaks=on|off             also time the yardsticks this CPU has (default on): the int8
+                             instruction peak (peak/vnni512, peak/vnni256, or on AVX2
+                             peak/madd256: vpmaddwd + vpaddd, the exact sequence), the
+                             FMA peak (peak/fma512 or peak/fma256) and
+                             peak/read_bw/<N>MiB
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
   --out=PATH                 write the raw results to PATH.csv and PATH.json (default
                              qgemm-bench-results in the working directory; --out= for none)
@@ -528,6 +531,33 @@ void print_gpu_summary(const SummaryReporter& rep, const Config& c) {
   }
 }
 
+/// The instruction peaks a path's kernels are bounded by: its int8 multiply-accumulate and its
+/// fp32 FMA, at the width the path uses (AVX-512 without VNNI runs the AVX2 int8 kernels).
+struct Yardsticks {
+  const char* int8_name = "int8 peak";
+  const char* fp32_name = "FMA peak";
+  double int8 = 0, fp32 = 0;
+};
+Yardsticks yardsticks(const SummaryReporter& rep, qgemm::Isa isa) {
+  Yardsticks y;
+  switch (isa) {
+    case qgemm::Isa::avx512_vnni: y.int8_name = "vpdpbusd zmm"; break;
+    case qgemm::Isa::avx_vnni: y.int8_name = "vpdpbusd ymm"; break;
+    case qgemm::Isa::avx2:
+    case qgemm::Isa::avx512: y.int8_name = "vpmaddwd+vpaddd ymm"; break;
+    default: break;
+  }
+  const bool zmm_fma = isa == qgemm::Isa::avx512 || isa == qgemm::Isa::avx512_vnni;
+  if (isa != qgemm::Isa::scalar && isa != qgemm::Isa::automatic)
+    y.fp32_name = zmm_fma ? "FMA zmm" : "FMA ymm";
+  if (isa == qgemm::Isa::avx512_vnni) y.int8 = rep.gops("peak/vnni512");
+  if (isa == qgemm::Isa::avx_vnni) y.int8 = rep.gops("peak/vnni256");
+  if (isa == qgemm::Isa::avx2 || isa == qgemm::Isa::avx512) y.int8 = rep.gops("peak/madd256");
+  if (zmm_fma) y.fp32 = rep.gops("peak/fma512");
+  if (isa == qgemm::Isa::avx2 || isa == qgemm::Isa::avx_vnni) y.fp32 = rep.gops("peak/fma256");
+  return y;
+}
+
 void print_summary(const SummaryReporter& rep, const Config& c) {
   std::printf("\nqgemm-bench summary: GOP/s (2*M*N*K / s / 1e9), %d thread(s)\n", c.threads);
   std::printf("CPU: %s | qgemm %d.%d.%d | oneDNN: %s\n", qgemm::cpu_features().brand.c_str(),
@@ -542,15 +572,17 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
     paths.push_back({"qgemm", qgemm::resolve_isa(c.isa)});
   for (const auto& [q, isa] : paths) print_path_tables(rep, c, q, isa);
   const std::string best = paths.back().first;  // available_isas() ends with the best path
-  const double vnni = rep.gops("peak/vnni512"), fma = rep.gops("peak/fma512");
+  const qgemm::Isa isa_of_best = paths.back().second;
+  const Yardsticks y = yardsticks(rep, isa_of_best);
   const double bw = rep.gops("peak/read_bw/" + std::to_string(c.read_bw_mib) + "MiB");
-  if (vnni > 0 || fma > 0 || bw > 0) {
-    std::printf(
-        "yardsticks (same run): vpdpbusd zmm %.1f GOP/s, FMA zmm %.1f GFLOP/s, read %zu MiB %.1f "
-        "GB/s\n",
-        vnni, fma, c.read_bw_mib, bw);
-    std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %vnni", "s8s8 %vnni", "f32 %fma",
+  if (y.int8 > 0 || y.fp32 > 0 || bw > 0) {
+    std::printf("yardsticks (same run, for the %s path): %s %.1f GOP/s, %s %.1f GFLOP/s, read %zu "
+                "MiB %.1f GB/s\n",
+                qgemm::isa_name(isa_of_best), y.int8_name, y.int8, y.fp32_name, y.fp32,
+                c.read_bw_mib, bw);
+    std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %int8", "s8s8 %int8", "f32 %fp32",
                 "s8 weights GB/s");
+    const auto share = [](double v, double peak) { return peak > 0 ? 100 * v / peak : 0.0; };
     for (const Problem& p : c.shapes) {
       const std::string shape = shape_text(p);
       const double u8 = rep.gops(bench_name(best, "u8s8", p));
@@ -558,9 +590,8 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
       const double f32 = rep.gops(bench_name(best, "f32", p));
       // Weights streamed per second: N*K bytes per product, 2*M*N*K ops per product.
       const double weight_gbps = s8 / (2.0 * double(p.M));
-      std::printf("%-18s %11.0f%% %11.0f%% %11.0f%% %14.1f\n", shape.c_str(),
-                  vnni > 0 ? 100 * u8 / vnni : 0.0, vnni > 0 ? 100 * s8 / vnni : 0.0,
-                  fma > 0 ? 100 * f32 / fma : 0.0, weight_gbps);
+      std::printf("%-18s %11.0f%% %11.0f%% %11.0f%% %14.1f\n", shape.c_str(), share(u8, y.int8),
+                  share(s8, y.int8), share(f32, y.fp32), weight_gbps);
     }
   }
   print_gpu_summary(rep, c);
@@ -687,10 +718,14 @@ int main(int argc, char** argv) {
         ++config.total;
       }
   if (config.peaks) {
-    benchmark::RegisterBenchmark("peak/vnni512", peak_instruction, &peak_vnni512)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("peak/fma512", peak_instruction, &peak_fma512)
-        ->Unit(benchmark::kMillisecond);
+    // Only the yardsticks this CPU can run: an unsupported one would print an error row.
+    const std::pair<const char*, std::uint64_t (*)(std::size_t)> peaks[] = {
+        {"peak/vnni512", &peak_vnni512}, {"peak/fma512", &peak_fma512},
+        {"peak/vnni256", &peak_vnni256}, {"peak/fma256", &peak_fma256},
+        {"peak/madd256", &peak_madd256}};
+    for (const auto& [name, loop] : peaks)
+      if (loop(1) > 0)
+        benchmark::RegisterBenchmark(name, peak_instruction, loop)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(
         ("peak/read_bw/" + std::to_string(config.read_bw_mib) + "MiB").c_str(), peak_read_bandwidth,
         config.read_bw_mib << 20)
