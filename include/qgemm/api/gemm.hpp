@@ -11,6 +11,7 @@
 
 #include "../driver/f32_gemm_driver.hpp"
 #include "../driver/int_gemm_driver.hpp"
+#include "../driver/kernel_instances.hpp"
 #include "../epilogue.hpp"
 #include "../int4.hpp"
 #include "../kernels/epilogue_args.hpp"

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "../driver/int_gemm_driver.hpp"
+#include "../driver/kernel_instances.hpp"
 #include "../driver/scratch.hpp"
 #include "../epilogue.hpp"
 #include "../kernels/epilogue_args.hpp"
