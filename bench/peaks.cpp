@@ -141,49 +141,41 @@ QGEMM_TARGET_AVX2 static std::uint64_t madd256_loop(std::size_t iterations) {
 #undef QGEMM_PEAK_LOOP
 #endif
 
+// Each yardstick runs its loop where the CPU has the instructions, else returns 0 (the bench then
+// leaves it out).
+#ifdef QGEMM_X86_KERNELS
+#define QGEMM_PEAK_WHERE_SUPPORTED(ISA, LOOP) \
+  if (qgemm::isa_supported_by_cpu(qgemm::Isa::ISA)) return LOOP(iterations);
+#else
+#define QGEMM_PEAK_WHERE_SUPPORTED(ISA, LOOP)
+#endif
+
 std::uint64_t peak_vnni512(std::size_t iterations) {
-#ifdef QGEMM_X86_KERNELS
-  if (peak_avx512_vnni_supported()) return vnni_loop(iterations);
-#endif
+  QGEMM_PEAK_WHERE_SUPPORTED(avx512_vnni, vnni_loop)
   (void)iterations;
   return 0;
 }
-
 std::uint64_t peak_fma512(std::size_t iterations) {
-#ifdef QGEMM_X86_KERNELS
-  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx512)) return fma_loop(iterations);
-#endif
+  QGEMM_PEAK_WHERE_SUPPORTED(avx512, fma_loop)
   (void)iterations;
   return 0;
 }
-
 std::uint64_t peak_vnni256(std::size_t iterations) {
-#ifdef QGEMM_X86_KERNELS
-  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx_vnni)) return vnni256_loop(iterations);
-#endif
+  QGEMM_PEAK_WHERE_SUPPORTED(avx_vnni, vnni256_loop)
   (void)iterations;
   return 0;
 }
-
 std::uint64_t peak_fma256(std::size_t iterations) {
-#ifdef QGEMM_X86_KERNELS
-  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx2)) return fma256_loop(iterations);
-#endif
+  QGEMM_PEAK_WHERE_SUPPORTED(avx2, fma256_loop)
   (void)iterations;
   return 0;
 }
-
 std::uint64_t peak_madd256(std::size_t iterations) {
-#ifdef QGEMM_X86_KERNELS
-  if (qgemm::isa_supported_by_cpu(qgemm::Isa::avx2)) return madd256_loop(iterations);
-#endif
+  QGEMM_PEAK_WHERE_SUPPORTED(avx2, madd256_loop)
   (void)iterations;
   return 0;
 }
-
-bool peak_avx512_vnni_supported() {
-  return qgemm::isa_supported_by_cpu(qgemm::Isa::avx512_vnni);
-}
+#undef QGEMM_PEAK_WHERE_SUPPORTED
 
 std::uint64_t read_buffer(const std::uint64_t* data, std::size_t words) {
   std::uint64_t s[8] = {};
