@@ -74,29 +74,30 @@ QGEMM_TARGET_AVX512 static std::uint64_t fma_loop(std::size_t iterations) {
 }
 // The ymm yardsticks for CPUs without AVX-512: 12 independent accumulators (ymm4-15), which
 // cover the latency (4-5 cycles) of two vector ports as the 24 zmm ones do.
-#define QGEMM_PEAK_YMM_CLOBBERS                                                                   \
-  "ymm0", "ymm1", "ymm2", "ymm3", "ymm4", "ymm5", "ymm6", "ymm7", "ymm8", "ymm9", "ymm10",        \
+#define QGEMM_PEAK_YMM_CLOBBERS                                                            \
+  "ymm0", "ymm1", "ymm2", "ymm3", "ymm4", "ymm5", "ymm6", "ymm7", "ymm8", "ymm9", "ymm10", \
       "ymm11", "ymm12", "ymm13", "ymm14", "ymm15", "cc"
-#define QGEMM_PEAK_YMM_ZERO                                                                       \
-  "vpxor %%ymm0, %%ymm0, %%ymm0\n\tvpxor %%ymm1, %%ymm1, %%ymm1\n\t"                              \
-  "vpxor %%ymm4, %%ymm4, %%ymm4\n\tvpxor %%ymm5, %%ymm5, %%ymm5\n\t"                              \
-  "vpxor %%ymm6, %%ymm6, %%ymm6\n\tvpxor %%ymm7, %%ymm7, %%ymm7\n\t"                              \
-  "vpxor %%ymm8, %%ymm8, %%ymm8\n\tvpxor %%ymm9, %%ymm9, %%ymm9\n\t"                              \
-  "vpxor %%ymm10, %%ymm10, %%ymm10\n\tvpxor %%ymm11, %%ymm11, %%ymm11\n\t"                        \
-  "vpxor %%ymm12, %%ymm12, %%ymm12\n\tvpxor %%ymm13, %%ymm13, %%ymm13\n\t"                        \
+#define QGEMM_PEAK_YMM_ZERO                                                \
+  "vpxor %%ymm0, %%ymm0, %%ymm0\n\tvpxor %%ymm1, %%ymm1, %%ymm1\n\t"       \
+  "vpxor %%ymm4, %%ymm4, %%ymm4\n\tvpxor %%ymm5, %%ymm5, %%ymm5\n\t"       \
+  "vpxor %%ymm6, %%ymm6, %%ymm6\n\tvpxor %%ymm7, %%ymm7, %%ymm7\n\t"       \
+  "vpxor %%ymm8, %%ymm8, %%ymm8\n\tvpxor %%ymm9, %%ymm9, %%ymm9\n\t"       \
+  "vpxor %%ymm10, %%ymm10, %%ymm10\n\tvpxor %%ymm11, %%ymm11, %%ymm11\n\t" \
+  "vpxor %%ymm12, %%ymm12, %%ymm12\n\tvpxor %%ymm13, %%ymm13, %%ymm13\n\t" \
   "vpxor %%ymm14, %%ymm14, %%ymm14\n\tvpxor %%ymm15, %%ymm15, %%ymm15\n\t"
-#define QGEMM_PEAK_YMM_LOOP(insn, n)                                                              \
-  __asm__ volatile(QGEMM_PEAK_YMM_ZERO                                                            \
-                   "1:\n\t" insn " %%ymm0, %%ymm1, %%ymm4\n\t" insn " %%ymm0, %%ymm1, %%ymm5\n\t"  \
-                   insn " %%ymm0, %%ymm1, %%ymm6\n\t" insn " %%ymm0, %%ymm1, %%ymm7\n\t" insn      \
-                   " %%ymm0, %%ymm1, %%ymm8\n\t" insn " %%ymm0, %%ymm1, %%ymm9\n\t" insn           \
-                   " %%ymm0, %%ymm1, %%ymm10\n\t" insn " %%ymm0, %%ymm1, %%ymm11\n\t" insn         \
-                   " %%ymm0, %%ymm1, %%ymm12\n\t" insn " %%ymm0, %%ymm1, %%ymm13\n\t" insn         \
-                   " %%ymm0, %%ymm1, %%ymm14\n\t" insn " %%ymm0, %%ymm1, %%ymm15\n\t"              \
-                   "dec %0\n\t"                                                                   \
-                   "jnz 1b\n\t"                                                                   \
-                   : "+r"(n)                                                                      \
-                   :                                                                              \
+#define QGEMM_PEAK_YMM_LOOP(insn, n)                                                       \
+  __asm__ volatile(QGEMM_PEAK_YMM_ZERO                                                     \
+                   "1:\n\t" insn " %%ymm0, %%ymm1, %%ymm4\n\t" insn                        \
+                   " %%ymm0, %%ymm1, %%ymm5\n\t" insn " %%ymm0, %%ymm1, %%ymm6\n\t" insn   \
+                   " %%ymm0, %%ymm1, %%ymm7\n\t" insn " %%ymm0, %%ymm1, %%ymm8\n\t" insn   \
+                   " %%ymm0, %%ymm1, %%ymm9\n\t" insn " %%ymm0, %%ymm1, %%ymm10\n\t" insn  \
+                   " %%ymm0, %%ymm1, %%ymm11\n\t" insn " %%ymm0, %%ymm1, %%ymm12\n\t" insn \
+                   " %%ymm0, %%ymm1, %%ymm13\n\t" insn " %%ymm0, %%ymm1, %%ymm14\n\t" insn \
+                   " %%ymm0, %%ymm1, %%ymm15\n\t"                                          \
+                   "dec %0\n\t"                                                            \
+                   "jnz 1b\n\t"                                                            \
+                   : "+r"(n)                                                               \
+                   :                                                                       \
                    : QGEMM_PEAK_YMM_CLOBBERS)
 
 QGEMM_TARGET_AVX_VNNI static std::uint64_t vnni256_loop(std::size_t iterations) {
@@ -141,41 +142,21 @@ QGEMM_TARGET_AVX2 static std::uint64_t madd256_loop(std::size_t iterations) {
 #undef QGEMM_PEAK_LOOP
 #endif
 
-// Each yardstick runs its loop where the CPU has the instructions, else returns 0 (the bench then
-// leaves it out).
+std::vector<InstructionPeak> instruction_peaks() {
+  std::vector<InstructionPeak> peaks;
 #ifdef QGEMM_X86_KERNELS
-#define QGEMM_PEAK_WHERE_SUPPORTED(ISA, LOOP) \
-  if (qgemm::isa_supported_by_cpu(qgemm::Isa::ISA)) return LOOP(iterations);
-#else
-#define QGEMM_PEAK_WHERE_SUPPORTED(ISA, LOOP)
+  const auto add = [&peaks](qgemm::Isa needs, const char* name,
+                            std::uint64_t (*loop)(std::size_t)) {
+    if (qgemm::isa_supported_by_cpu(needs)) peaks.push_back({name, loop});
+  };
+  add(qgemm::Isa::avx512_vnni, "peak/vnni512", &vnni_loop);
+  add(qgemm::Isa::avx512, "peak/fma512", &fma_loop);
+  add(qgemm::Isa::avx_vnni, "peak/vnni256", &vnni256_loop);
+  add(qgemm::Isa::avx2, "peak/fma256", &fma256_loop);
+  add(qgemm::Isa::avx2, "peak/madd256", &madd256_loop);
 #endif
-
-std::uint64_t peak_vnni512(std::size_t iterations) {
-  QGEMM_PEAK_WHERE_SUPPORTED(avx512_vnni, vnni_loop)
-  (void)iterations;
-  return 0;
+  return peaks;
 }
-std::uint64_t peak_fma512(std::size_t iterations) {
-  QGEMM_PEAK_WHERE_SUPPORTED(avx512, fma_loop)
-  (void)iterations;
-  return 0;
-}
-std::uint64_t peak_vnni256(std::size_t iterations) {
-  QGEMM_PEAK_WHERE_SUPPORTED(avx_vnni, vnni256_loop)
-  (void)iterations;
-  return 0;
-}
-std::uint64_t peak_fma256(std::size_t iterations) {
-  QGEMM_PEAK_WHERE_SUPPORTED(avx2, fma256_loop)
-  (void)iterations;
-  return 0;
-}
-std::uint64_t peak_madd256(std::size_t iterations) {
-  QGEMM_PEAK_WHERE_SUPPORTED(avx2, madd256_loop)
-  (void)iterations;
-  return 0;
-}
-#undef QGEMM_PEAK_WHERE_SUPPORTED
 
 std::uint64_t read_buffer(const std::uint64_t* data, std::size_t words) {
   std::uint64_t s[8] = {};

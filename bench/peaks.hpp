@@ -5,19 +5,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace qgemm_bench {
 
-/// Seconds-independent work units: the loops below return their op counts, or 0 where this CPU
-/// lacks the instructions.
-/// 24 independent accumulators (latency 4-5 x 2 ports) keep both vector ports busy.
-std::uint64_t peak_vnni512(std::size_t iterations);  ///< ops = 2 * 64 MACs per vpdpbusd
-std::uint64_t peak_fma512(std::size_t iterations);   ///< ops = 2 * 16 flops per vfmadd
-/// The ymm yardsticks of CPUs without AVX-512 (12 accumulators).
-std::uint64_t peak_vnni256(std::size_t iterations);  ///< AVX-VNNI: 2 * 32 MACs per vpdpbusd
-std::uint64_t peak_fma256(std::size_t iterations);   ///< ops = 2 * 8 flops per vfmadd
-/// The exact AVX2 int8 pair of the kernels: ops = 2 * 16 MACs per vpmaddwd + vpaddd.
-std::uint64_t peak_madd256(std::size_t iterations);
+/// An instruction peak of one core: `loop(iterations)` runs the instruction in a loop of
+/// independent accumulators (24 zmm or 12 ymm: the latency of two vector ports) and returns the
+/// ops it did, so the figure is the instruction's throughput and seconds-independent.
+struct InstructionPeak {
+  const char* name;
+  std::uint64_t (*loop)(std::size_t iterations);
+};
+/// The peaks this CPU can run, of: peak/vnni512 (2 * 64 MACs per vpdpbusd zmm), peak/fma512
+/// (2 * 16 flops per vfmadd zmm), peak/vnni256 (AVX-VNNI, 2 * 32 MACs per vpdpbusd ymm),
+/// peak/fma256 (2 * 8 flops per vfmadd ymm), peak/madd256 (the exact int8 pair of the AVX2
+/// kernels: 2 * 16 MACs per vpmaddwd + vpaddd).
+std::vector<InstructionPeak> instruction_peaks();
 
 /// Sums `bytes` of a buffer (8 independent accumulators): returns a checksum to keep the loads.
 std::uint64_t read_buffer(const std::uint64_t* data, std::size_t words);

@@ -374,10 +374,6 @@ void run_benchmark(benchmark::State& state, const std::string& impl, const std::
 
 void peak_instruction(benchmark::State& state, std::uint64_t (*loop)(std::size_t)) {
   constexpr std::size_t kIterations = 1 << 16;
-  if (loop(16) == 0) {
-    state.SkipWithError("not supported by this CPU");
-    return;
-  }
   double seconds = 0, ops = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -531,30 +527,24 @@ void print_gpu_summary(const SummaryReporter& rep, const Config& c) {
   }
 }
 
-/// The instruction peaks a path's kernels are bounded by: its int8 multiply-accumulate and its
-/// fp32 FMA, at the width the path uses (AVX-512 without VNNI runs the AVX2 int8 kernels).
+/// The instruction peaks a path's kernels are bounded by (peaks.hpp): its int8
+/// multiply-accumulate and its fp32 FMA, at the width the path uses. AVX-512 without VNNI runs
+/// the AVX2 int8 kernels. A name is null, and its figure 0, where the path has none.
 struct Yardsticks {
-  const char* int8_name = "int8 peak";
-  const char* fp32_name = "FMA peak";
+  const char* int8_name = nullptr;
+  const char* fp32_name = nullptr;
   double int8 = 0, fp32 = 0;
 };
 Yardsticks yardsticks(const SummaryReporter& rep, qgemm::Isa isa) {
+  using qgemm::Isa;
   Yardsticks y;
-  switch (isa) {
-    case qgemm::Isa::avx512_vnni: y.int8_name = "vpdpbusd zmm"; break;
-    case qgemm::Isa::avx_vnni: y.int8_name = "vpdpbusd ymm"; break;
-    case qgemm::Isa::avx2:
-    case qgemm::Isa::avx512: y.int8_name = "vpmaddwd+vpaddd ymm"; break;
-    default: break;
-  }
-  const bool zmm_fma = isa == qgemm::Isa::avx512 || isa == qgemm::Isa::avx512_vnni;
-  if (isa != qgemm::Isa::scalar && isa != qgemm::Isa::automatic)
-    y.fp32_name = zmm_fma ? "FMA zmm" : "FMA ymm";
-  if (isa == qgemm::Isa::avx512_vnni) y.int8 = rep.gops("peak/vnni512");
-  if (isa == qgemm::Isa::avx_vnni) y.int8 = rep.gops("peak/vnni256");
-  if (isa == qgemm::Isa::avx2 || isa == qgemm::Isa::avx512) y.int8 = rep.gops("peak/madd256");
-  if (zmm_fma) y.fp32 = rep.gops("peak/fma512");
-  if (isa == qgemm::Isa::avx2 || isa == qgemm::Isa::avx_vnni) y.fp32 = rep.gops("peak/fma256");
+  if (isa == Isa::avx512_vnni) y.int8_name = "peak/vnni512";
+  if (isa == Isa::avx_vnni) y.int8_name = "peak/vnni256";
+  if (isa == Isa::avx2 || isa == Isa::avx512) y.int8_name = "peak/madd256";
+  if (isa == Isa::avx512 || isa == Isa::avx512_vnni) y.fp32_name = "peak/fma512";
+  if (isa == Isa::avx2 || isa == Isa::avx_vnni) y.fp32_name = "peak/fma256";
+  if (y.int8_name) y.int8 = rep.gops(y.int8_name);
+  if (y.fp32_name) y.fp32 = rep.gops(y.fp32_name);
   return y;
 }
 
@@ -576,10 +566,11 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
   const Yardsticks y = yardsticks(rep, isa_of_best);
   const double bw = rep.gops("peak/read_bw/" + std::to_string(c.read_bw_mib) + "MiB");
   if (y.int8 > 0 || y.fp32 > 0 || bw > 0) {
-    std::printf("yardsticks (same run, for the %s path): %s %.1f GOP/s, %s %.1f GFLOP/s, read %zu "
-                "MiB %.1f GB/s\n",
-                qgemm::isa_name(isa_of_best), y.int8_name, y.int8, y.fp32_name, y.fp32,
-                c.read_bw_mib, bw);
+    std::printf(
+        "yardsticks (same run, for the %s path): %s %.1f GOP/s, %s %.1f GFLOP/s, read %zu "
+        "MiB %.1f GB/s\n",
+        qgemm::isa_name(isa_of_best), y.int8_name ? y.int8_name : "int8 peak", y.int8,
+        y.fp32_name ? y.fp32_name : "FMA peak", y.fp32, c.read_bw_mib, bw);
     std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %int8", "s8s8 %int8", "f32 %fp32",
                 "s8 weights GB/s");
     const auto share = [](double v, double peak) { return peak > 0 ? 100 * v / peak : 0.0; };
@@ -718,14 +709,9 @@ int main(int argc, char** argv) {
         ++config.total;
       }
   if (config.peaks) {
-    // Only the yardsticks this CPU can run: an unsupported one would print an error row.
-    const std::pair<const char*, std::uint64_t (*)(std::size_t)> peaks[] = {
-        {"peak/vnni512", &peak_vnni512}, {"peak/fma512", &peak_fma512},
-        {"peak/vnni256", &peak_vnni256}, {"peak/fma256", &peak_fma256},
-        {"peak/madd256", &peak_madd256}};
-    for (const auto& [name, loop] : peaks)
-      if (loop(1) > 0)
-        benchmark::RegisterBenchmark(name, peak_instruction, loop)->Unit(benchmark::kMillisecond);
+    for (const InstructionPeak& peak : instruction_peaks())  // only those this CPU can run
+      benchmark::RegisterBenchmark(peak.name, peak_instruction, peak.loop)
+          ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(
         ("peak/read_bw/" + std::to_string(config.read_bw_mib) + "MiB").c_str(), peak_read_bandwidth,
         config.read_bw_mib << 20)

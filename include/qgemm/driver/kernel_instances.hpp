@@ -20,16 +20,16 @@
 #include "int_gemm_driver.hpp"
 
 // The entry points of one path: the integer product for each activation type, and the fp32 one.
-#define QGEMM_DETAIL_PATH_ENTRIES(KEYWORD, ISA)                                                   \
-  KEYWORD template void qgemm::detail::run_int_gemm<ISA, std::uint8_t>(                           \
-      qgemm::MatrixView<const std::uint8_t>, const qgemm::PackedWeights&,                         \
-      const qgemm::detail::EpiloguePlan&, int);                                                   \
-  KEYWORD template void qgemm::detail::run_int_gemm<ISA, std::int8_t>(                            \
-      qgemm::MatrixView<const std::int8_t>, const qgemm::PackedWeights&,                          \
-      const qgemm::detail::EpiloguePlan&, int);                                                   \
-  KEYWORD template void qgemm::detail::run_f32_gemm<ISA>(qgemm::MatrixView<const float>,          \
-                                                         const qgemm::PackedFloatWeights&,        \
-                                                         const qgemm::kernels::EpilogueArgs&, int);
+#define QGEMM_DETAIL_PATH_ENTRIES(KEYWORD, ISA)                           \
+  KEYWORD template void qgemm::detail::run_int_gemm<ISA, std::uint8_t>(   \
+      qgemm::MatrixView<const std::uint8_t>, const qgemm::PackedWeights&, \
+      const qgemm::detail::EpiloguePlan&, int);                           \
+  KEYWORD template void qgemm::detail::run_int_gemm<ISA, std::int8_t>(    \
+      qgemm::MatrixView<const std::int8_t>, const qgemm::PackedWeights&,  \
+      const qgemm::detail::EpiloguePlan&, int);                           \
+  KEYWORD template void qgemm::detail::run_f32_gemm<ISA>(                 \
+      qgemm::MatrixView<const float>, const qgemm::PackedFloatWeights&,   \
+      const qgemm::kernels::EpilogueArgs&, int);
 
 /// Instantiates the entry points of path ISA here (see above).
 #define QGEMM_INSTANTIATE_PATH(ISA) QGEMM_DETAIL_PATH_ENTRIES(, ISA)
