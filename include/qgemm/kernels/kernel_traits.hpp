@@ -5,6 +5,8 @@
 //
 //   AElem          element type of packed activations (u8, or int16 for the AVX2 madd path)
 //   mr, np         tile: up to mr rows x np panels of 16 channels
+//   row_np, s4_row_np   (optional) panels of one-row tiles on s8 (or fp32) and on s4 weights,
+//                  np or more: a call of one row (decode) runs tiles of up to that many panels
 //   tile(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate)
 //                  out[r][c] (+= when accumulate) = sum over k groups g in [g0, g1) of the 4
 //                  products a * w, wrapping int32; `a` is a micro-panel of `rows` rows (per k

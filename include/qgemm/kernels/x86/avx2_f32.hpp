@@ -1,5 +1,5 @@
 // fp32 tiles on AVX2 + FMA: 6 rows x 1 panel (16 channels, two ymm). 12 accumulators + 2 weight
-// vectors + 1 broadcast of 16 registers.
+// vectors + 1 broadcast of 16 registers. Calls of one row run 1 row x 3 panels (a whole block).
 #pragma once
 
 #include "avx2_ops.hpp"
@@ -55,7 +55,7 @@ template <>
 struct F32Kernels<Isa::avx2>
     : x86_avx2::Epilogue,
       F32Types,
-      x86::FusedTileDispatch<x86_avx2_f32::Tile, 6, 1, float, float, float> {};
+      x86::FusedTileDispatch<x86_avx2_f32::Tile, 6, 1, float, float, float, 3> {};
 template <>
 struct F32Kernels<Isa::avx_vnni> : F32Kernels<Isa::avx2> {};
 

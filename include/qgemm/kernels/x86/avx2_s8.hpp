@@ -5,7 +5,9 @@
 // group (4 channels x 4 k) is sign-extended to int16 (vpmovsxbw), and vpmaddwd adds product pairs
 // into int32 (|sum| <= 2 * 255 * 128, exact). Lane q of a quarter's accumulator holds channel q/2,
 // k pair q%2; the two pairs are added (vphaddd) when the tile is stored.
-// 8 accumulators + 4 weight quarters + broadcast + product = 14 of 16 registers.
+// 8 accumulators + 4 weight quarters + broadcast + product = 14 of 16 registers. Calls of one
+// row run 1 row x 3 panels (a whole block, one stream): 12 accumulators, each quarter widened as
+// it is used.
 #pragma once
 
 #include "avx2_ops.hpp"
@@ -33,14 +35,23 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m128i load_quarter(const std::int8_t* p,
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (q / 4) * 64 + (q % 4) * 16));
 }
 
-/// One group of 4 k of s8 weights at bp, widened to int16.
+/// One group of 4 k of s8 weights at bp, widened to int16. One row (decode, up to 12 quarters):
+/// each quarter goes into its product as it is widened, rather than all of them first, which
+/// would spill accumulators.
 template <std::size_t R, std::size_t Q>
 QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void madd_panel_group(__m256i (&acc)[R][Q],
                                                             const std::int8_t* bp,
                                                             const std::int16_t* ap) {
-  __m256i w[Q];
-  QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] = _mm256_cvtepi8_epi16(load_quarter(bp, q));
-  madd_group<R, Q>(acc, w, ap);
+  if constexpr (R == 1) {
+    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap)));
+    QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[0][q] = _mm256_add_epi32(
+        acc[0][q], _mm256_madd_epi16(x, _mm256_cvtepi8_epi16(load_quarter(bp, q))));
+  } else {
+    __m256i w[Q];
+    QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
+        _mm256_cvtepi8_epi16(load_quarter(bp, q));
+    madd_group<R, Q>(acc, w, ap);
+  }
 }
 
 /// S4: two groups per group_stride bytes, low nibbles first; the bytes widen to int16 and
@@ -104,10 +115,11 @@ using TileS4 = TileImpl<R, P, true>;
 }  // namespace x86_avx2
 
 template <>
-struct IntKernels<Isa::avx2> : x86_avx2::Epilogue,
-                               Int8Types,
-                               x86::FusedTileDispatch<x86_avx2::Tile, 2, 1, std::int16_t>,
-                               x86::S4TileDispatch<x86_avx2::TileS4, 2, 1, std::int16_t> {
+struct IntKernels<Isa::avx2>
+    : x86_avx2::Epilogue,
+      Int8Types,
+      x86::FusedTileDispatch<x86_avx2::Tile, 2, 1, std::int16_t, std::int8_t, std::int32_t, 3>,
+      x86::S4TileDispatch<x86_avx2::TileS4, 2, 1, std::int16_t> {
   using AElem = std::int16_t;
 };
 

@@ -94,36 +94,56 @@ class TileHints {
   bool out_to_l2_;
 };
 
-/// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for rows in 1..MR,
-/// panels in 1..NP, so an edge tile runs a kernel specialised to its shape instead of a padded
-/// full tile.
-template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          bool Fused, std::size_t... I>
+/// The tile shapes of a path's tables: rows 1..MR with panels 1..NP, and one-row tiles up to
+/// NP1 >= NP panels. A one-row (decode) tile as wide as a block reads its weights as one
+/// contiguous stream; a one-panel tile reads every third line of a block, in three passes.
+/// Entries 0..NP1-1 hold one row, the rest rows 2..MR.
+template <std::size_t MR, std::size_t NP, std::size_t NP1>
+struct TileShapes {
+  static_assert(NP1 >= NP, "one-row tiles are at least as wide as the others");
+  static constexpr std::size_t size = NP1 + (MR - 1) * NP;
+  static constexpr std::size_t rows(std::size_t i) { return i < NP1 ? 1 : (i - NP1) / NP + 2; }
+  static constexpr std::size_t panels(std::size_t i) {
+    return i < NP1 ? i + 1 : (i - NP1) % NP + 1;
+  }
+  static constexpr std::size_t index(std::size_t rows, std::size_t panels) {
+    return rows == 1 ? panels - 1 : NP1 + (rows - 2) * NP + (panels - 1);
+  }
+};
+
+/// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for the shapes of
+/// `Shapes`, so an edge tile runs a kernel specialised to its shape instead of a padded full
+/// tile.
+template <template <std::size_t, std::size_t> class Tile, class Shapes, bool Fused,
+          std::size_t... I>
 constexpr auto make_tile_table(std::index_sequence<I...>) {
   if constexpr (Fused)
-    return std::array<decltype(&Tile<1, 1>::run_fused), MR * NP>{
-        &Tile<I / NP + 1, I % NP + 1>::run_fused...};
+    return std::array<decltype(&Tile<1, 1>::run_fused), Shapes::size>{
+        &Tile<Shapes::rows(I), Shapes::panels(I)>::run_fused...};
   else
-    return std::array<decltype(&Tile<1, 1>::run), MR * NP>{&Tile<I / NP + 1, I % NP + 1>::run...};
+    return std::array<decltype(&Tile<1, 1>::run), Shapes::size>{
+        &Tile<Shapes::rows(I), Shapes::panels(I)>::run...};
 }
-template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          bool Fused = false>
+template <template <std::size_t, std::size_t> class Tile, class Shapes, bool Fused = false>
 constexpr auto tile_table() {
-  return make_tile_table<Tile, MR, NP, Fused>(std::make_index_sequence<MR * NP>{});
+  return make_tile_table<Tile, Shapes, Fused>(std::make_index_sequence<Shapes::size>{});
 }
 
 /// `tile` and `tile_fused` of a path whose Tile<rows, panels>::run_fused takes TileExtras:
-/// one table serves both (`tile` asks for nothing extra).
+/// one table serves both (`tile` asks for nothing extra). One-row tiles go up to NP1 panels
+/// (row_np).
 template <template <std::size_t, std::size_t> class Tile, std::size_t MR, std::size_t NP,
-          class AElem, class BElem = std::int8_t, class Acc = std::int32_t>
+          class AElem, class BElem = std::int8_t, class Acc = std::int32_t, std::size_t NP1 = NP>
 struct FusedTileDispatch {
+  using Shapes = TileShapes<MR, NP, NP1>;
   static constexpr std::size_t mr = MR;
   static constexpr std::size_t np = NP;
+  static constexpr std::size_t row_np = NP1;
   static void tile_fused(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
                          std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
                          std::size_t ldt, bool accumulate, const TileExtras& extras) {
-    static constexpr auto table = tile_table<Tile, MR, NP, true>();
-    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate, extras);
+    static constexpr auto table = tile_table<Tile, Shapes, true>();
+    table[Shapes::index(rows, panels)](a, b, group_stride, g0, g1, out, ldt, accumulate, extras);
   }
   static void tile(std::size_t rows, std::size_t panels, const AElem* a, const BElem* b,
                    std::size_t group_stride, std::size_t g0, std::size_t g1, Acc* out,
@@ -136,22 +156,25 @@ struct FusedTileDispatch {
 /// panels>::run_fused reads A unpacked, TileExtras::a_ld elements from row to row: the same
 /// table as tile_fused, of the other instantiation.
 template <template <std::size_t, std::size_t> class InPlaceTile, std::size_t MR, std::size_t NP,
-          class AElem, class BElem, class Acc>
+          class AElem, class BElem, class Acc, std::size_t NP1 = NP>
 struct InPlaceTileDispatch {
   static constexpr auto tile_in_place =
-      &FusedTileDispatch<InPlaceTile, MR, NP, AElem, BElem, Acc>::tile_fused;
+      &FusedTileDispatch<InPlaceTile, MR, NP, AElem, BElem, Acc, NP1>::tile_fused;
 };
 
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
-/// group_stride bytes, pack/panel_layout.hpp); g0 and g1 are even.
+/// group_stride bytes, pack/panel_layout.hpp); g0 and g1 are even. One-row tiles go up to NP1
+/// panels (s4_row_np).
 template <template <std::size_t, std::size_t> class TileS4, std::size_t MR, std::size_t NP,
-          class AElem>
+          class AElem, std::size_t NP1 = NP>
 struct S4TileDispatch {
+  using Shapes = TileShapes<MR, NP, NP1>;
+  static constexpr std::size_t s4_row_np = NP1;
   static void tile_s4(std::size_t rows, std::size_t panels, const AElem* a, const std::int8_t* b,
                       std::size_t group_stride, std::size_t g0, std::size_t g1, std::int32_t* out,
                       std::size_t ldt, bool accumulate = false) {
-    static constexpr auto table = tile_table<TileS4, MR, NP>();
-    table[(rows - 1) * NP + (panels - 1)](a, b, group_stride, g0, g1, out, ldt, accumulate);
+    static constexpr auto table = tile_table<TileS4, Shapes>();
+    table[Shapes::index(rows, panels)](a, b, group_stride, g0, g1, out, ldt, accumulate);
   }
 };
 
@@ -165,9 +188,10 @@ struct GroupedTileDispatch {
   static void tile_grouped(std::size_t rows, std::size_t panels, const AElem* a,
                            const std::int8_t* b, std::size_t group_stride, bool s4,
                            const GroupedTileArgs& args, float* out, std::size_t ldo) {
-    static constexpr auto s8_table = tile_table<GroupedTile, MR, NP>();
-    static constexpr auto s4_table = tile_table<GroupedTileS4, MR, NP>();
-    (s4 ? s4_table : s8_table)[(rows - 1) * NP + (panels - 1)](a, b, group_stride, args, out, ldo);
+    using Shapes = TileShapes<MR, NP, NP>;
+    static constexpr auto s8_table = tile_table<GroupedTile, Shapes>();
+    static constexpr auto s4_table = tile_table<GroupedTileS4, Shapes>();
+    (s4 ? s4_table : s8_table)[Shapes::index(rows, panels)](a, b, group_stride, args, out, ldo);
   }
 };
 
