@@ -59,6 +59,10 @@ TEST_P(IntGemm, U8S8Extremes) {
 TEST_P(IntGemm, S8S8Extremes) {
   check<std::int8_t, std::int8_t>(-128, -128, -128, 127, {{0, 0}});
 }
+// The largest products of nibbles and u8 (one-row s4 tiles add them in int16 pairs).
+TEST_P(IntGemm, U8S4Extremes) {
+  check<std::uint8_t, int4x2>(254, 255, 7, 7, {{0, 0}});
+}
 TEST_P(IntGemm, S8S4Extremes) {
   check<std::int8_t, int4x2>(-128, -127, -8, -8, {{0, 0}});
 }
