@@ -23,12 +23,17 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx2 {
 
+/// The 4 int16 activations of a row's group at p, in every 64-bit lane.
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i group_words(const std::int16_t* p) {
+  return _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(p)));
+}
+
 /// One group of 4 k: for each row a 64-bit broadcast of its 4 int16 activations, Q vpmaddwd.
 template <std::size_t R, std::size_t Q>
 QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void madd_group(__m256i (&acc)[R][Q], const __m256i (&w)[Q],
                                                       const std::int16_t* ap) {
   QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap + r * 4)));
+    const __m256i x = group_words(ap + r * 4);
     QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] =
         _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(x, w[q]));
   }
@@ -47,7 +52,7 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void madd_panel_group(__m256i (&acc)[R][Q]
                                                             const std::int8_t* bp,
                                                             const std::int16_t* ap) {
   if constexpr (R == 1) {
-    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(x86::load_u64(ap)));
+    const __m256i x = group_words(ap);
     QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[0][q] = _mm256_add_epi32(
         acc[0][q], _mm256_madd_epi16(x, _mm256_cvtepi8_epi16(load_quarter(bp, q))));
   } else {
@@ -93,8 +98,51 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void s4_row(__m256i (&sums)[H], const std:
   QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) sums[h] = _mm256_sub_epi32(sums[h], eights);
 }
 
-/// S4: two groups per group_stride bytes, low nibbles first; the bytes widen to int16 and
-/// w = (x & 15) - 8, (x >> 4) - 8 exactly (one row: s4_row, bytes).
+/// The sums of R rows x Q quarters by the int16 sequence: s8 weights (hinting as TileExtras
+/// asks), or S4 (two groups per group_stride bytes, low nibbles first; the bytes widen to int16
+/// and w = (x & 15) - 8, (x >> 4) - 8 exactly). sums[r][h]: channels 8h..8h+7 of row r.
+template <std::size_t R, std::size_t Q, bool S4>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void widened_sums(__m256i (&sums)[R][Q / 2],
+                                                        const std::int16_t* ap,
+                                                        const std::int8_t* b,
+                                                        std::size_t group_stride, std::size_t g0,
+                                                        std::size_t g1, const TileExtras& extras) {
+  __m256i acc[R][Q];
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q)
+      acc[r][q] = _mm256_setzero_si256();
+  if constexpr (S4) {
+    const __m256i nibble = _mm256_set1_epi16(0x0F), eight = _mm256_set1_epi16(8);
+    const std::int8_t* bp = b + g0 / 2 * group_stride;
+    for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
+      __m256i x[Q], w[Q];
+      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) {
+        x[q] = _mm256_cvtepu8_epi16(load_quarter(bp, q));
+        w[q] = _mm256_sub_epi16(_mm256_and_si256(x[q], nibble), eight);
+      }
+      madd_group<R, Q>(acc, w, ap);
+      QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
+          _mm256_sub_epi16(_mm256_srli_epi16(x[q], 4), eight);
+      madd_group<R, Q>(acc, w, ap + R * 4);
+    }
+  } else {
+    const std::int8_t* bp = b + g0 * group_stride;
+    x86::TileHints hints(extras, g1 - g0);
+    std::size_t g = g0;
+    for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
+         ++g, ap += R * 4, bp += group_stride) {
+      hints.step();
+      madd_panel_group<R, Q>(acc, bp, ap);
+    }
+    for (; g < g1; ++g, ap += R * 4, bp += group_stride) madd_panel_group<R, Q>(acc, bp, ap);
+  }
+  // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of each half panel, in order.
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
+      QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) sums[r][h] =
+          _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
+}
+
+/// A tile of R rows x P panels: s8 weights, or S4 (one row: s4_row, bytes; more: the int16
+/// sequence).
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl {
   /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
@@ -110,45 +158,11 @@ struct TileImpl {
                                           const TileExtras& extras) {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     const std::int16_t* ap = a + g0 * R * 4;
-    if constexpr (S4 && R == 1) {
-      __m256i sums[1][Q / 2];
-      s4_row(sums[0], ap, b + g0 / 2 * group_stride, group_stride, g1 - g0);
-      Epilogue::finish_tile(sums, out, ldt, accumulate, extras);
-      return;
-    }
-    __m256i acc[R][Q];
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) acc[r][q] = _mm256_setzero_si256();
-    if constexpr (S4) {
-      const __m256i nibble = _mm256_set1_epi16(0x0F), eight = _mm256_set1_epi16(8);
-      const std::int8_t* bp = b + g0 / 2 * group_stride;
-      for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
-        __m256i x[Q], w[Q];
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) {
-          x[q] = _mm256_cvtepu8_epi16(load_quarter(bp, q));
-          w[q] = _mm256_sub_epi16(_mm256_and_si256(x[q], nibble), eight);
-        }
-        madd_group<R, Q>(acc, w, ap);
-        QGEMM_UNROLL for (std::size_t q = 0; q < Q; ++q) w[q] =
-            _mm256_sub_epi16(_mm256_srli_epi16(x[q], 4), eight);
-        madd_group<R, Q>(acc, w, ap + R * 4);
-      }
-    } else {
-      const std::int8_t* bp = b + g0 * group_stride;
-      x86::TileHints hints(extras, g1 - g0);
-      std::size_t g = g0;
-      for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
-           ++g, ap += R * 4, bp += group_stride) {
-        hints.step();
-        madd_panel_group<R, Q>(acc, bp, ap);
-      }
-      for (; g < g1; ++g, ap += R * 4, bp += group_stride) madd_panel_group<R, Q>(acc, bp, ap);
-    }
-    // [c0 c1 c4 c5 | c2 c3 c6 c7] -> channels 0..7 of each half panel, in order.
     __m256i sums[R][Q / 2];
-    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
-        QGEMM_UNROLL for (std::size_t h = 0; h < Q / 2; ++h) sums[r][h] =
-            _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2 * h], acc[r][2 * h + 1]), 0xD8);
+    if constexpr (S4 && R == 1)
+      s4_row(sums[0], ap, b + g0 / 2 * group_stride, group_stride, g1 - g0);
+    else
+      widened_sums<R, Q, S4>(sums, ap, b, group_stride, g0, g1, extras);
     Epilogue::finish_tile(sums, out, ldt, accumulate, extras);
   }
 };
