@@ -81,9 +81,9 @@ TEST(F32Gemm, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(C1.storage, C2.storage);
 }
 
-// Rows of A 128 KiB apart crowd the L2 sets they share, so the AVX-512 path packs them
-// (rows_crowd_l2); 4 elements of padding leave them in place. Same FMAs in the same order
-// either way: the same bits, on every path.
+// Rows of A 128 KiB apart crowd the L1 and L2 sets they share, so the AVX2 and AVX-512 paths
+// pack them (tile_rows_crowd_l1, rows_crowd_l2); 4 elements of padding leave them in place.
+// Same FMAs in the same order either way: the same bits, on every path.
 TEST(F32Gemm, PackedAndInPlaceActivationsGiveTheSameBits) {
   Rng rng(8);
   const std::size_t M = 40, N = 70, K = 300;

@@ -78,14 +78,13 @@ template <class Kernels>
 struct has_pack_words<Kernels, std::void_t<decltype(&Kernels::pack_words)>> : std::true_type {};
 
 /// One micro-panel of `rows` rows for Kernels: the path's Kernels::pack_words for the bulk of a
-/// whole panel where it has one and an element is a 32-bit word (one fp32, or G = 4 int8 that
-/// pack to bytes), then pack_activations for the rest.
+/// whole panel where it has one and a group of K is a 32-bit word (one fp32, or G = 4 int8,
+/// packed as bytes or widened to the path's int16), then pack_activations for the rest.
 template <class Kernels, std::size_t G, class AElem, class TA>
 void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::size_t K,
                            std::size_t kp, AElem* out) {
   std::size_t k_begin = 0;
-  if constexpr (has_pack_words<Kernels>::value && sizeof(TA) * G == 4 &&
-                sizeof(AElem) == sizeof(TA)) {
+  if constexpr (has_pack_words<Kernels>::value && sizeof(TA) * G == 4) {
     static_assert(Kernels::pack_rows == Kernels::mr, "pack_words packs whole micro-panels");
     if (rows == Kernels::mr)
       k_begin =

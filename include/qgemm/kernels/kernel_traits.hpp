@@ -35,8 +35,8 @@
 //                  accumulate_group.
 //   pack_words(src, ld_bytes, words, flip, out), pack_rows   (optional)
 //                  packs the first words (32-bit: one fp32 or 4 int8 of K, XORed with flip) of
-//                  a whole micro-panel of pack_rows (= mr) rows, returns how many; the driver
-//                  packs the rest (driver/pack_activations.hpp)
+//                  a whole micro-panel of pack_rows (= mr) rows into AElem, returns how many;
+//                  the driver packs the rest (driver/pack_activations.hpp)
 //   BElem, Acc, k_group   weight element, partial-sum type and k per group (Int8Types)
 //   store_tile, accumulate_group, store_grouped
 //                  the fused epilogue of a tile (kernels/epilogue_args.hpp, epilogue_inl.hpp)

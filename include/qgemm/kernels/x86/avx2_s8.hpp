@@ -15,6 +15,7 @@
 #pragma once
 
 #include "avx2_ops.hpp"
+#include "avx2_pack.hpp"
 
 #ifdef QGEMM_X86_KERNELS
 #include "../kernel_traits.hpp"
@@ -176,6 +177,7 @@ using TileS4 = TileImpl<R, P, true>;
 template <>
 struct IntKernels<Isa::avx2>
     : x86_avx2::Epilogue,
+      x86_avx2::WidenRows2,
       Int8Types,
       x86::FusedTileDispatch<x86_avx2::Tile, 2, 1, std::int16_t, std::int8_t, std::int32_t, 3>,
       x86::S4TileDispatch<x86_avx2::TileS4, 2, 1, std::int16_t, 3> {
