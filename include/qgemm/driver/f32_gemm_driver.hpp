@@ -15,6 +15,7 @@
 #include "gemm_loop.hpp"
 #include "pack_activations.hpp"
 #include "parallel.hpp"
+#include "row_kernels.hpp"
 #include "scratch.hpp"
 
 namespace qgemm {
@@ -32,27 +33,42 @@ inline EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogu
   return plan;
 }
 
-template <Isa I>
-void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
-                  const kernels::EpilogueArgs& e, int threads) {
-  using Kernels = kernels::F32Kernels<I>;
-  constexpr std::size_t MR = Kernels::mr;
+/// The loop nest for Tiles (the path's kernels, or RowKernels of them): on A in place where
+/// read_a_in_place says so, else on A packed into Tiles' micro-panels.
+template <class Tiles>
+void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
+                   const kernels::EpilogueArgs& e, int threads) {
+  constexpr std::size_t MR = Tiles::mr;
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols();
-  if (M == 0 || N == 0) return;
   const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
     return W.block_data(b0);
   };
-  if (read_a_in_place<Kernels>(M, N, K, threads, A.ld() * sizeof(float))) {
-    run_blocked<Kernels>(A.data(), M, N, K, weights, e, threads, A.ld());
+  if (read_a_in_place<Tiles>(M, N, K, threads, A.ld() * sizeof(float))) {
+    run_blocked<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
     return;
   }
   ScratchBuffer<float> a_packed(M * K);
   parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
     const std::size_t m = t * MR;
-    pack_activation_panel<Kernels, 1>(A.row(m), A.ld(), std::min(MR, M - m), K, K,
-                                      a_packed.data() + m * K);
+    pack_activation_panel<Tiles, 1>(A.row(m), A.ld(), std::min(MR, M - m), K, K,
+                                    a_packed.data() + m * K);
   });
-  run_blocked<Kernels>(a_packed.data(), M, N, K, weights, e, threads);
+  run_blocked<Tiles>(a_packed.data(), M, N, K, weights, e, threads);
+}
+
+template <Isa I>
+void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
+                  const kernels::EpilogueArgs& e, int threads) {
+  using Kernels = kernels::F32Kernels<I>;
+  if (A.rows() == 0 || W.rows() == 0) return;
+  // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
+  if constexpr (has_wider_row_tiles<Kernels>) {
+    if (rows_one_at_a_time(A.rows())) {
+      run_f32_tiles<RowKernels<Kernels>>(A, W, e, threads);
+      return;
+    }
+  }
+  run_f32_tiles<Kernels>(A, W, e, threads);
 }
 
 }  // namespace detail

@@ -18,6 +18,7 @@
 #include "gemm_loop.hpp"
 #include "pack_activations.hpp"
 #include "parallel.hpp"
+#include "row_kernels.hpp"
 #include "scratch.hpp"
 
 namespace qgemm {
@@ -168,48 +169,82 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
   });
 }
 
+/// A packed once for Tiles, in parallel over its micro-panels of Tiles::mr rows; every channel
+/// block reads it.
+template <class Tiles, class TA>
+ScratchBuffer<typename Tiles::AElem> packed_activations(MatrixView<const TA> A, std::size_t kp,
+                                                        int threads) {
+  constexpr std::size_t MR = Tiles::mr;
+  const std::size_t M = A.rows(), K = A.cols();
+  ScratchBuffer<typename Tiles::AElem> a_packed(M * kp);
+  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
+    const std::size_t m = t * MR;
+    pack_activation_panel<Tiles, pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
+                                                a_packed.data() + m * kp);
+  });
+  return a_packed;
+}
+
+/// The loop nest on A packed for Tiles: s4 weights through the s4 tiles (S4), else s8
+/// (unpacked first where W holds s4).
+template <class Tiles, bool S4, class TA>
+void run_packed(MatrixView<const TA> A, const PackedWeights& W, const kernels::EpilogueArgs& e,
+                int threads) {
+  const std::size_t M = A.rows(), N = W.rows(), groups = W.padded_k() / pack::kKGroup;
+  const ScratchBuffer<typename Tiles::AElem> a =
+      packed_activations<Tiles>(A, W.padded_k(), threads);
+  if constexpr (S4) {
+    const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
+      return s4_blocks(W, b0);
+    };
+    run_blocked<Tiles, true>(a.data(), M, N, groups, s4_weights, e, threads);
+  } else {
+    const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
+      return s8_blocks(W, b0, b1, buffer);
+    };
+    run_blocked<Tiles>(a.data(), M, N, groups, weights, e, threads);
+  }
+}
+
 template <Isa I, class TA>
 void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
                   int threads) {
   using Kernels = kernels::IntKernels<I>;
-  constexpr std::size_t MR = Kernels::mr;
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols(), kp = W.padded_k();
   if (M == 0 || N == 0) return;
   const bool s4 = fused_s4(W, M, plan.grouped);
-  const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
-    return s8_blocks(W, b0, b1, buffer);
-  };
+  if (plan.grouped) {
+    const ScratchBuffer<typename Kernels::AElem> a = packed_activations<Kernels>(A, kp, threads);
+    if (s4)
+      run_int_gemm_grouped<I, true>(a.data(), M, W, plan, threads);
+    else
+      run_int_gemm_grouped<I, false>(a.data(), M, W, plan, threads);
+    return;
+  }
   // u8 activations with K in whole groups need no shift and no padding: the s8 tiles of paths
   // that can read them in place do, unless their rows would crowd the L2 sets.
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
-    if (!plan.grouped && !s4 && K == kp && K > 0 &&
+    if (!s4 && K == kp && K > 0 &&
         read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
+      const auto weights = [&W](std::size_t b0, std::size_t b1,
+                                ScratchBuffer<std::int8_t>& buffer) {
+        return s8_blocks(W, b0, b1, buffer);
+      };
       run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads, A.ld());
       return;
     }
   }
-  // A is packed once, in parallel over micro-panels; every channel block reads it.
-  ScratchBuffer<typename Kernels::AElem> a_packed(M * kp);
-  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
-    const std::size_t m = t * MR;
-    pack_activation_panel<Kernels, pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
-                                                  a_packed.data() + m * kp);
-  });
-  if (plan.grouped) {
-    if (s4)
-      run_int_gemm_grouped<I, true>(a_packed.data(), M, W, plan, threads);
-    else
-      run_int_gemm_grouped<I, false>(a_packed.data(), M, W, plan, threads);
-    return;
+  // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
+  if constexpr (has_wider_row_tiles<Kernels>) {
+    if (!s4 && rows_one_at_a_time(M)) {
+      run_packed<RowKernels<Kernels>, false>(A, W, plan.args, threads);
+      return;
+    }
   }
-  const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
-    return s4_blocks(W, b0);
-  };
   if (s4)
-    run_blocked<Kernels, true>(a_packed.data(), M, N, kp / pack::kKGroup, s4_weights, plan.args,
-                               threads);
+    run_packed<Kernels, true>(A, W, plan.args, threads);
   else
-    run_blocked<Kernels>(a_packed.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads);
+    run_packed<Kernels, false>(A, W, plan.args, threads);
 }
 
 }  // namespace detail

@@ -85,8 +85,8 @@ void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::
                            std::size_t kp, AElem* out) {
   std::size_t k_begin = 0;
   if constexpr (has_pack_words<Kernels>::value && sizeof(TA) * G == 4) {
-    static_assert(Kernels::pack_rows == Kernels::mr, "pack_words packs whole micro-panels");
-    if (rows == Kernels::mr)
+    // pack_words packs whole micro-panels of its own height (not those of RowKernels).
+    if (Kernels::pack_rows == Kernels::mr && rows == Kernels::mr)
       k_begin =
           G * Kernels::pack_words(a, lda * sizeof(TA), K / G, activation_flip_word<TA>(), out);
   }

@@ -1,0 +1,50 @@
+// A path's kernels seen one row at a time, for calls of a few rows on paths whose one-row tiles
+// are wider than their others.
+//
+// Why: on AVX2 a tile of 2 (int8) or 6 (fp32) rows is one 16-channel panel wide, so it reads
+// every third line of a block, in three passes, while its one-row tiles read a whole block
+// front to back (gemm_loop.hpp). With two to a few rows the weights still stream from memory,
+// and the strided passes left 2 x 4096 x 14336 u8s8 no faster than one row. Seen one row at a
+// time, a block's first row streams each micro-panel of K into L1 and the other rows read it
+// from there.
+#pragma once
+
+#include <cstddef>
+
+#include "gemm_loop.hpp"
+
+namespace qgemm {
+namespace detail {
+
+/// Kernels with micro-panels of one row and tiles as wide as its one-row tiles (s8 or fp32
+/// weights): run_blocked and blocking() then cut K so that a weight micro-panel stays in L1
+/// across the rows. Activations are packed a row at a time (pack_activations with mr = 1); the
+/// path's pack_words, which packs its own micro-panels, is not used (pack_rows != mr).
+template <class Kernels>
+struct RowKernels : Kernels {
+  static constexpr std::size_t mr = 1;
+  static constexpr std::size_t np = row_np_of<Kernels>::value;
+  static constexpr std::size_t row_np = np;
+};
+
+/// Rows up to which a call runs RowKernels: the small-M range of decoding with a batch.
+/// In-process on Zen 3 (AVX2, one thread, 4096 x 14336, the path's own tiles against
+/// RowKernels, best of 5 calls, 4 rounds): u8s8 M = 2: 30-39 -> 51-58 GOP/s, M = 4: 50-59 ->
+/// 62-86, M = 8: 63-73 -> 79-114, M = 16 no steady difference; fp32 M = 2: 9.5-10.7 -> 13-14,
+/// M = 8: 29-30 -> 35-38, M = 16: 47-54 -> 58-62; M = 24 and 32 no difference. s4 weights keep
+/// their own tiles: no steady gain at M = 2-16.
+inline constexpr std::size_t kRowKernelsMaxRows = 16;
+
+/// Whether the path's one-row tiles are wider than its others (RowKernels can pay).
+template <class Kernels>
+inline constexpr bool has_wider_row_tiles = row_np_of<Kernels>::value > Kernels::np;
+
+/// Whether a call of M rows of s8 (or fp32) weights runs on RowKernels, on a path with
+/// has_wider_row_tiles: more than one row (one row runs the one-row tiles already), at most
+/// kRowKernelsMaxRows.
+inline bool rows_one_at_a_time(std::size_t M) {
+  return M > 1 && M <= kRowKernelsMaxRows;
+}
+
+}  // namespace detail
+}  // namespace qgemm
