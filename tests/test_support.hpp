@@ -109,7 +109,7 @@ bool padding_untouched(const Matrix<T>& m, T sentinel) {
 
 /// Shapes: empty, 1, primes, tile tails, deep K. One row over several blocks of channels
 /// (1 x 101): one-row tiles of every width, 3, 3 and 1 panels of which the last is partial. A
-/// few rows over blocks and blocks of K (5 x 100 x 1500): rows one at a time (RowKernels).
+/// few rows over blocks and blocks of K (5 x 100 x 1500).
 struct Shape {
   std::size_t M, N, K;
 };

@@ -63,7 +63,7 @@ void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
   if (A.rows() == 0 || W.rows() == 0) return;
   // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
   if constexpr (has_wider_row_tiles<Kernels>) {
-    if (rows_one_at_a_time(A.rows())) {
+    if (rows_one_at_a_time(A.rows(), W.rows() * W.cols() * sizeof(float))) {
       run_f32_tiles<RowKernels<Kernels>>(A, W, e, threads);
       return;
     }

@@ -236,7 +236,7 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   }
   // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
   if constexpr (has_wider_row_tiles<Kernels>) {
-    if (!s4 && rows_one_at_a_time(M)) {
+    if (!s4 && rows_one_at_a_time(M, N * kp)) {
       run_packed<RowKernels<Kernels>, false>(A, W, plan.args, threads);
       return;
     }

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 
+#include "blocking.hpp"
 #include "gemm_loop.hpp"
 
 namespace qgemm {
@@ -39,11 +40,15 @@ inline constexpr std::size_t kRowKernelsMaxRows = 16;
 template <class Kernels>
 inline constexpr bool has_wider_row_tiles = row_np_of<Kernels>::value > Kernels::np;
 
-/// Whether a call of M rows of s8 (or fp32) weights runs on RowKernels, on a path with
-/// has_wider_row_tiles: more than one row (one row runs the one-row tiles already), at most
-/// kRowKernelsMaxRows.
-inline bool rows_one_at_a_time(std::size_t M) {
-  return M > 1 && M <= kRowKernelsMaxRows;
+/// Whether a call of M rows of s8 (or fp32) weights of `weight_bytes` runs on RowKernels, on
+/// a path with has_wider_row_tiles: more than one row (one row runs the one-row tiles already),
+/// at most kRowKernelsMaxRows, and weights larger than 8 L2s, which come from memory on every
+/// call. Weights that stay in the caches are faster on the path's own tiles, which do more
+/// arithmetic per load (Zen 3, pinned qgemm-bench, old and new builds alternating: fp32
+/// 4 x 1024 x 1024 (4 MiB) and 16 x 1024 x 1024 lost 25-30% one row at a time, 4 x 2048 x 2048
+/// (16 MiB) gained 15-90%; u8s8 at 1 MiB no steady difference).
+inline bool rows_one_at_a_time(std::size_t M, std::size_t weight_bytes) {
+  return M > 1 && M <= kRowKernelsMaxRows && weight_bytes > 8 * cache_sizes().l2;
 }
 
 }  // namespace detail
