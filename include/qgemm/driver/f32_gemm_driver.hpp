@@ -38,7 +38,6 @@ inline EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogu
 template <class Tiles>
 void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
                    const kernels::EpilogueArgs& e, int threads) {
-  constexpr std::size_t MR = Tiles::mr;
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols();
   const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
     return W.block_data(b0);
@@ -47,12 +46,7 @@ void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
     run_blocked<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
     return;
   }
-  ScratchBuffer<float> a_packed(M * K);
-  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
-    const std::size_t m = t * MR;
-    pack_activation_panel<Tiles, 1>(A.row(m), A.ld(), std::min(MR, M - m), K, K,
-                                    a_packed.data() + m * K);
-  });
+  const ScratchBuffer<float> a_packed = packed_activations<Tiles, 1>(A, K, threads);
   run_blocked<Tiles>(a_packed.data(), M, N, K, weights, e, threads);
 }
 

@@ -169,20 +169,11 @@ void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed
   });
 }
 
-/// A packed once for Tiles, in parallel over its micro-panels of Tiles::mr rows; every channel
-/// block reads it.
-template <class Tiles, class TA>
-ScratchBuffer<typename Tiles::AElem> packed_activations(MatrixView<const TA> A, std::size_t kp,
-                                                        int threads) {
-  constexpr std::size_t MR = Tiles::mr;
-  const std::size_t M = A.rows(), K = A.cols();
-  ScratchBuffer<typename Tiles::AElem> a_packed(M * kp);
-  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
-    const std::size_t m = t * MR;
-    pack_activation_panel<Tiles, pack::kKGroup>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
-                                                a_packed.data() + m * kp);
-  });
-  return a_packed;
+/// The s8 blocks [b0, b1) of W for run_blocked (unpacked into `buffer` where W holds s4).
+inline auto s8_weight_blocks(const PackedWeights& W) {
+  return [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
+    return s8_blocks(W, b0, b1, buffer);
+  };
 }
 
 /// The loop nest on A packed for Tiles: s4 weights through the s4 tiles (S4), else s8
@@ -192,17 +183,14 @@ void run_packed(MatrixView<const TA> A, const PackedWeights& W, const kernels::E
                 int threads) {
   const std::size_t M = A.rows(), N = W.rows(), groups = W.padded_k() / pack::kKGroup;
   const ScratchBuffer<typename Tiles::AElem> a =
-      packed_activations<Tiles>(A, W.padded_k(), threads);
+      packed_activations<Tiles, pack::kKGroup>(A, W.padded_k(), threads);
   if constexpr (S4) {
     const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
       return s4_blocks(W, b0);
     };
     run_blocked<Tiles, true>(a.data(), M, N, groups, s4_weights, e, threads);
   } else {
-    const auto weights = [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
-      return s8_blocks(W, b0, b1, buffer);
-    };
-    run_blocked<Tiles>(a.data(), M, N, groups, weights, e, threads);
+    run_blocked<Tiles>(a.data(), M, N, groups, s8_weight_blocks(W), e, threads);
   }
 }
 
@@ -214,7 +202,8 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   if (M == 0 || N == 0) return;
   const bool s4 = fused_s4(W, M, plan.grouped);
   if (plan.grouped) {
-    const ScratchBuffer<typename Kernels::AElem> a = packed_activations<Kernels>(A, kp, threads);
+    const ScratchBuffer<typename Kernels::AElem> a =
+        packed_activations<Kernels, pack::kKGroup>(A, kp, threads);
     if (s4)
       run_int_gemm_grouped<I, true>(a.data(), M, W, plan, threads);
     else
@@ -226,11 +215,8 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
     if (!s4 && K == kp && K > 0 &&
         read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
-      const auto weights = [&W](std::size_t b0, std::size_t b1,
-                                ScratchBuffer<std::int8_t>& buffer) {
-        return s8_blocks(W, b0, b1, buffer);
-      };
-      run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, weights, plan.args, threads, A.ld());
+      run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8_weight_blocks(W), plan.args,
+                           threads, A.ld());
       return;
     }
   }

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "../matrix_view.hpp"
+#include "parallel.hpp"
+#include "scratch.hpp"
 
 namespace qgemm {
 namespace detail {
@@ -91,6 +93,22 @@ void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::
           G * Kernels::pack_words(a, lda * sizeof(TA), K / G, activation_flip_word<TA>(), out);
   }
   pack_activations<G>(a, lda, rows, K, kp, Kernels::mr, out, k_begin);
+}
+
+/// A packed once for Tiles, in parallel over its micro-panels of Tiles::mr rows (K in groups
+/// of G, padded to kp); every channel block reads it.
+template <class Tiles, std::size_t G, class TA>
+ScratchBuffer<typename Tiles::AElem> packed_activations(MatrixView<const TA> A, std::size_t kp,
+                                                        int threads) {
+  constexpr std::size_t MR = Tiles::mr;
+  const std::size_t M = A.rows(), K = A.cols();
+  ScratchBuffer<typename Tiles::AElem> a_packed(M * kp);
+  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
+    const std::size_t m = t * MR;
+    pack_activation_panel<Tiles, G>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
+                                    a_packed.data() + m * kp);
+  });
+  return a_packed;
 }
 
 /// sum_k (A[m][k] - za) for every row, exact in int64: the zero-point correction of raw integer

@@ -25,7 +25,6 @@ template <class Kernels>
 struct RowKernels : Kernels {
   static constexpr std::size_t mr = 1;
   static constexpr std::size_t np = row_np_of<Kernels>::value;
-  static constexpr std::size_t row_np = np;
 };
 
 /// Rows up to which a call runs RowKernels: the small-M range of decoding with a batch.
