@@ -18,7 +18,8 @@
 //                  while it runs, up to two per group of K, so the next weight micro-panel
 //                  streams in behind the arithmetic rather than in bursts; and, given
 //                  extras.epilogue (the last block of K), sends its sums through the fused
-//                  epilogue straight to the output instead of writing `out` (TileExtras)
+//                  epilogue straight to the output instead of writing `out`; runs a strip of
+//                  extras.tiles such tiles of mr rows down the micro-panel (TileExtras)
 //   tile_in_place(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, extras)
 //                  (optional) tile_fused on A as the user holds it, unpacked: row r of the tile
 //                  starts at a + r * extras.a_ld, its group g k_group * g elements on (fp32
@@ -106,12 +107,20 @@ struct EpilogueArgs;
 /// epilogue at output row m0, column n0, `cols` columns, and `out` is not written (it is null
 /// when the call runs the only block of K). The partial sums then never make the round trip
 /// through memory that a separate pass costs.
+///
+/// A call may run a strip of `tiles` tiles of mr rows each down one weight micro-panel: tile i
+/// reads A at a + i * a_step, keeps its partial sums at out + i * mr * ldt, writes output rows
+/// from m0 + i * mr, hints its own output rows (`output` describes tile 0's) and lines
+/// [i * each, (i + 1) * each) of the `prefetch` range, each = ceil(prefetch.lines / tiles).
+/// The kernel's entry, its constants and the driver's bookkeeping are then paid once per strip
+/// rather than once per tile, which is most of a tile's time when K is short.
 struct TileExtras {
   PanelPrefetch prefetch;
-  OutputPrefetch output;  ///< the output lines the epilogue will write
+  OutputPrefetch output;  ///< the output lines the epilogue will write (the first tile's)
   const EpilogueArgs* epilogue = nullptr;
   std::size_t m0 = 0, n0 = 0, cols = 0;
   std::size_t a_ld = 0;  ///< tile_in_place: elements from one row of A to the next
+  std::size_t tiles = 1, a_step = 0;
 };
 
 template <Isa I>

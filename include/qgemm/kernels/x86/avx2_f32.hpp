@@ -36,6 +36,15 @@ struct TileOn {
                                           std::size_t g0, std::size_t g1, float* out,
                                           std::size_t ldt, bool accumulate,
                                           const TileExtras& extras) {
+    x86::StripTiles<R> strip(extras, ldt);
+    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    while (strip.next(a, out));
+  }
+  /// One tile of the strip.
+  QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const float* a, const float* b,
+                                                        std::size_t group_stride, std::size_t g0,
+                                                        std::size_t g1, float* out, std::size_t ldt,
+                                                        bool accumulate, const TileExtras& extras) {
     constexpr std::size_t V = 2 * P;                 // ymm per row
     constexpr std::size_t a_step = InPlace ? 1 : R;  // floats from one k to the next
     const std::size_t stride = group_stride / sizeof(float);

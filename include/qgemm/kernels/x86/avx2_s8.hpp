@@ -152,11 +152,21 @@ struct TileImpl {
                                     std::int32_t* out, std::size_t ldt, bool accumulate) {
     run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
-  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  /// A strip of tiles (TileExtras::tiles); s4 weights ignore the prefetch hints (their panels
+  /// are half the bytes).
   QGEMM_TARGET_AVX2 static void run_fused(const std::int16_t* a, const std::int8_t* b,
                                           std::size_t group_stride, std::size_t g0, std::size_t g1,
                                           std::int32_t* out, std::size_t ldt, bool accumulate,
                                           const TileExtras& extras) {
+    x86::StripTiles<R> strip(extras, ldt);
+    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    while (strip.next(a, out));
+  }
+  QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::int16_t* a, const std::int8_t* b,
+                                                        std::size_t group_stride, std::size_t g0,
+                                                        std::size_t g1, std::int32_t* out,
+                                                        std::size_t ldt, bool accumulate,
+                                                        const TileExtras& extras) {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     const std::int16_t* ap = a + g0 * R * 4;
     __m256i sums[R][Q / 2];

@@ -120,6 +120,15 @@ struct TileImpl {
                                                  std::size_t group_stride, std::size_t g0,
                                                  std::size_t g1, std::int32_t* out, std::size_t ldt,
                                                  bool accumulate, const TileExtras& extras) {
+    x86::StripTiles<R> strip(extras, ldt);
+    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    while (strip.next(a, out));
+  }
+  /// One tile of the strip.
+  QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE static void one(
+      const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,
+      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate,
+      const TileExtras& extras) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();

@@ -55,6 +55,15 @@ struct TileImpl {
                                               std::size_t group_stride, std::size_t g0,
                                               std::size_t g1, std::int32_t* out, std::size_t ldt,
                                               bool accumulate, const TileExtras& extras) {
+    x86::StripTiles<R> strip(extras, ldt);
+    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    while (strip.next(a, out));
+  }
+  /// One tile of the strip.
+  QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE static void one(
+      const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,
+      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate,
+      const TileExtras& extras) {
     constexpr std::size_t V = 2 * P;  // ymm per row
     __m256i acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)

@@ -94,6 +94,45 @@ class TileHints {
   bool out_to_l2_;
 };
 
+/// The tiles of a strip (TileExtras::tiles), R rows each: for tile i, where it reads A, where
+/// it keeps partial sums and the TileExtras of that one tile.
+template <std::size_t R>
+class StripTiles {
+ public:
+  StripTiles(const TileExtras& x, std::size_t ldt)
+      : x_(x),
+        first_(x.prefetch.data),
+        lines_(x.prefetch.lines),
+        each_((x.prefetch.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
+        left_(x.tiles),
+        ldt_(ldt) {
+    x_.tiles = 1;
+    x_.prefetch.lines = std::min(each_, lines_);
+  }
+  /// The extras of the current tile.
+  const TileExtras& extras() const { return x_; }
+  /// Moves to the next tile of the strip (A by a_step, sums by R rows of ldt); false after the
+  /// last.
+  template <class AElem, class Acc>
+  QGEMM_ALWAYS_INLINE bool next(const AElem*& a, Acc*& out) {
+    if (--left_ <= 0) return false;
+    a += x_.a_step;
+    if (out != nullptr) out += R * ldt_;
+    x_.m0 += R;
+    if (x_.output.rows > 0) x_.output.data += R * x_.output.stride;
+    done_ = std::min(lines_, done_ + each_);
+    x_.prefetch = {first_ + 64 * done_, std::min(each_, lines_ - done_)};
+    return true;
+  }
+
+ private:
+  TileExtras x_;
+  const char* first_;
+  std::size_t lines_, each_;
+  std::ptrdiff_t left_;
+  std::size_t ldt_, done_ = 0;
+};
+
 /// The tile shapes of a path's tables: rows 1..MR with panels 1..NP, and one-row tiles up to
 /// NP1 >= NP panels. A one-row (decode) tile as wide as a block reads its weights as one
 /// contiguous stream; a one-panel tile reads every third line of a block, in three passes.

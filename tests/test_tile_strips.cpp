@@ -1,0 +1,145 @@
+// A strip of tiles in one tile_fused (or tile_in_place) call (TileExtras::tiles) against the
+// same tiles one call each, bit for bit, on every path this CPU runs: partial sums written and
+// accumulated, and the fused epilogue with and without partial sums, columns that end inside a
+// vector, output rows that start past row 0.
+#include "test_support.hpp"
+
+#include <limits>
+
+#ifdef QGEMM_X86_KERNELS
+namespace {
+
+using qgemm::Isa;
+using qgemm::kernels::EpilogueArgs;
+using qgemm::kernels::OutputKind;
+using qgemm::kernels::TileExtras;
+
+template <class T>
+void fill_random(qgemm_test::Rng& rng, std::vector<T>& v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    for (auto& x : v) x = d(rng);
+  } else if constexpr (std::is_same_v<T, std::int16_t>) {  // widened u8 activations
+    std::uniform_int_distribution<int> d(0, 255);
+    for (auto& x : v) x = static_cast<T>(d(rng));
+  } else {
+    std::uniform_int_distribution<int> d(std::numeric_limits<T>::min(),
+                                         std::numeric_limits<T>::max());
+    for (auto& x : v) x = static_cast<T>(d(rng));
+  }
+}
+
+/// One call of `tiles` tiles of mr rows (rows `panels` panels wide) against `tiles` calls of
+/// one, for each way a driver calls them.
+template <class Kernels, bool InPlace>
+void expect_strip_equals_tiles(qgemm_test::Rng& rng, std::size_t panels, std::size_t tiles) {
+  using AElem = typename Kernels::AElem;
+  using BElem = typename Kernels::BElem;
+  using Acc = typename Kernels::Acc;
+  constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
+  constexpr std::size_t MR = Kernels::mr, GS = qgemm::pack::kGroupStride;
+  const std::size_t g0 = 2, g1 = 9, kp = 10 * Kernels::k_group, rows = tiles * MR;
+  const std::size_t ldt = 3 * qgemm::pack::kPanelWidth + 5, ldo = ldt + 2, m0 = 1;
+  const std::size_t cols = panels * qgemm::pack::kPanelWidth - 3;
+
+  std::vector<AElem> a(rows * kp);
+  std::vector<BElem> b(g1 * GS / sizeof(BElem));
+  std::vector<Acc> sums(rows * ldt);
+  std::vector<std::int32_t> col_corr(64);
+  std::vector<float> bias(64);
+  fill_random(rng, a), fill_random(rng, b), fill_random(rng, sums), fill_random(rng, col_corr);
+  fill_random(rng, bias);
+  const Acc sentinel = Acc(-7);
+  std::vector<Acc> out((m0 + rows + 1) * ldo, sentinel);
+
+  EpilogueArgs e;
+  e.kind = integer ? OutputKind::Int32 : OutputKind::Float;
+  e.out = out.data();
+  e.ldo = ldo;
+  e.stride = col_corr.size();
+  e.col_corr = col_corr.data();
+  if constexpr (!integer) e.bias = bias.data();
+
+  auto call = [&](const AElem* ap, Acc* t, bool accumulate, const TileExtras& x) {
+    if constexpr (InPlace)
+      Kernels::tile_in_place(MR, panels, ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
+    else
+      Kernels::tile_fused(MR, panels, ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
+  };
+  // With and without the epilogue, with and without partial sums in `sums`.
+  for (int mode = 0; mode < 4; ++mode) {
+    const bool epilogue = mode >= 2, accumulate = mode % 2 == 1;
+    TileExtras x;
+    x.prefetch = {reinterpret_cast<const char*>(b.data()), 2 * tiles + 1};
+    x.n0 = 0, x.cols = epilogue ? cols : panels * qgemm::pack::kPanelWidth;
+    x.m0 = m0, x.a_ld = InPlace ? kp : 0, x.a_step = MR * kp;
+    if (epilogue) {
+      x.epilogue = &e;
+      x.output = {reinterpret_cast<const char*>(out.data() + m0 * ldo), ldo * sizeof(Acc), MR, 2,
+                  false};
+    }
+    const bool keeps_sums = !epilogue || accumulate;
+    std::vector<Acc> strip_sums = sums, tile_sums = sums;
+    std::fill(out.begin(), out.end(), sentinel);
+    x.tiles = tiles;
+    call(a.data(), keeps_sums ? strip_sums.data() : nullptr, accumulate, x);
+    const std::vector<Acc> strip_out = out;
+
+    std::fill(out.begin(), out.end(), sentinel);
+    for (std::size_t i = 0; i < tiles; ++i) {
+      TileExtras one = x;
+      one.tiles = 1;
+      one.m0 = m0 + i * MR;
+      one.output.data += i * MR * one.output.stride;
+      call(a.data() + i * MR * kp, keeps_sums ? tile_sums.data() + i * MR * ldt : nullptr,
+           accumulate, one);
+    }
+    ASSERT_EQ(0, std::memcmp(strip_sums.data(), tile_sums.data(), sums.size() * sizeof(Acc)))
+        << "partial sums, mode " << mode << ", " << panels << " panels, " << tiles << " tiles";
+    ASSERT_EQ(0, std::memcmp(strip_out.data(), out.data(), out.size() * sizeof(Acc)))
+        << "output, mode " << mode << ", " << panels << " panels, " << tiles << " tiles";
+    if (epilogue) {  // the strip wrote its rows, and only its columns
+      EXPECT_NE(strip_out[m0 * ldo], sentinel);
+      EXPECT_EQ(strip_out[m0 * ldo + cols], sentinel);
+      EXPECT_EQ(strip_out[(m0 + rows) * ldo], sentinel);
+    }
+  }
+}
+
+template <class Kernels>
+void check_kernels(qgemm_test::Rng& rng) {
+  using qgemm::detail::row_np_of;
+  for (const std::size_t tiles : {1, 2, 5}) {
+    for (const std::size_t panels : {std::size_t{1}, Kernels::np})
+      expect_strip_equals_tiles<Kernels, false>(rng, panels, tiles);
+    if constexpr (qgemm::detail::has_tile_in_place<Kernels>::value)
+      expect_strip_equals_tiles<Kernels, true>(rng, Kernels::np, tiles);
+    // One-row tiles, as wide as they come (decode; RowKernels).
+    using Rows = qgemm::detail::RowKernels<Kernels>;
+    expect_strip_equals_tiles<Rows, false>(rng, row_np_of<Kernels>::value, tiles);
+  }
+}
+
+template <Isa I>
+void check_path() {
+  if (!qgemm::isa_supported_by_cpu(I)) GTEST_SKIP() << qgemm::isa_name(I) << ": not on this CPU";
+  qgemm_test::Rng rng(5);
+  check_kernels<qgemm::kernels::IntKernels<I>>(rng);
+  check_kernels<qgemm::kernels::F32Kernels<I>>(rng);
+}
+
+TEST(TileStrips, Avx2) {
+  check_path<Isa::avx2>();
+}
+TEST(TileStrips, AvxVnni) {
+  check_path<Isa::avx_vnni>();
+}
+TEST(TileStrips, Avx512) {
+  check_path<Isa::avx512>();
+}
+TEST(TileStrips, Avx512Vnni) {
+  check_path<Isa::avx512_vnni>();
+}
+
+}  // namespace
+#endif
