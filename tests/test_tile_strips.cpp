@@ -29,10 +29,11 @@ void fill_random(qgemm_test::Rng& rng, std::vector<T>& v) {
   }
 }
 
-/// One call of `tiles` tiles of mr rows (rows `panels` panels wide) against `tiles` calls of
-/// one, for each way a driver calls them.
-template <class Kernels, bool InPlace>
-void expect_strip_equals_tiles(qgemm_test::Rng& rng, std::size_t panels, std::size_t tiles) {
+/// One call of `tiles` tiles of mr rows (rows P panels wide) against `tiles` calls of one, for
+/// each way a driver calls them. The tiles' entries of one shape (tile_entry), not the tables:
+/// those instantiate every shape of every path, which took this file 90 s to compile.
+template <class Kernels, bool InPlace, std::size_t P>
+void expect_strip_equals_tiles(qgemm_test::Rng& rng, std::size_t tiles) {
   using AElem = typename Kernels::AElem;
   using BElem = typename Kernels::BElem;
   using Acc = typename Kernels::Acc;
@@ -40,6 +41,7 @@ void expect_strip_equals_tiles(qgemm_test::Rng& rng, std::size_t panels, std::si
   constexpr std::size_t MR = Kernels::mr, GS = qgemm::pack::kGroupStride;
   const std::size_t g0 = 2, g1 = 9, kp = 10 * Kernels::k_group, rows = tiles * MR;
   const std::size_t ldt = 3 * qgemm::pack::kPanelWidth + 5, ldo = ldt + 2, m0 = 1;
+  constexpr std::size_t panels = P;
   const std::size_t cols = panels * qgemm::pack::kPanelWidth - 3;
 
   std::vector<AElem> a(rows * kp);
@@ -62,9 +64,9 @@ void expect_strip_equals_tiles(qgemm_test::Rng& rng, std::size_t panels, std::si
 
   auto call = [&](const AElem* ap, Acc* t, bool accumulate, const TileExtras& x) {
     if constexpr (InPlace)
-      Kernels::tile_in_place(MR, panels, ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
+      Kernels::template in_place_tile_entry<MR, P>(ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
     else
-      Kernels::tile_fused(MR, panels, ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
+      Kernels::template tile_entry<MR, P>(ap, b.data(), GS, g0, g1, t, ldt, accumulate, x);
   };
   // With and without the epilogue, with and without partial sums in `sums`.
   for (int mode = 0; mode < 4; ++mode) {
@@ -110,13 +112,13 @@ template <class Kernels>
 void check_kernels(qgemm_test::Rng& rng) {
   using qgemm::detail::row_np_of;
   for (const std::size_t tiles : {1, 2, 5}) {
-    for (const std::size_t panels : {std::size_t{1}, Kernels::np})
-      expect_strip_equals_tiles<Kernels, false>(rng, panels, tiles);
+    expect_strip_equals_tiles<Kernels, false, 1>(rng, tiles);
+    expect_strip_equals_tiles<Kernels, false, Kernels::np>(rng, tiles);
     if constexpr (qgemm::detail::has_tile_in_place<Kernels>::value)
-      expect_strip_equals_tiles<Kernels, true>(rng, Kernels::np, tiles);
+      expect_strip_equals_tiles<Kernels, true, Kernels::np>(rng, tiles);
     // One-row tiles, as wide as they come (decode; RowKernels).
     using Rows = qgemm::detail::RowKernels<Kernels>;
-    expect_strip_equals_tiles<Rows, false>(rng, row_np_of<Kernels>::value, tiles);
+    expect_strip_equals_tiles<Rows, false, row_np_of<Kernels>::value>(rng, tiles);
   }
 }
 

@@ -189,6 +189,9 @@ struct FusedTileDispatch {
                    std::size_t ldt, bool accumulate = false) {
     tile_fused(rows, panels, a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
+  /// The tile_fused of one shape alone (tests: the whole table is slow to compile).
+  template <std::size_t R, std::size_t P>
+  static constexpr auto tile_entry = &Tile<R, P>::run_fused;
 };
 
 /// The `tile_in_place` entry point (kernel_traits.hpp) of a path whose InPlaceTile<rows,
@@ -199,6 +202,9 @@ template <template <std::size_t, std::size_t> class InPlaceTile, std::size_t MR,
 struct InPlaceTileDispatch {
   static constexpr auto tile_in_place =
       &FusedTileDispatch<InPlaceTile, MR, NP, AElem, BElem, Acc, NP1>::tile_fused;
+  /// The tile_in_place of one shape alone.
+  template <std::size_t R, std::size_t P>
+  static constexpr auto in_place_tile_entry = &InPlaceTile<R, P>::run_fused;
 };
 
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
