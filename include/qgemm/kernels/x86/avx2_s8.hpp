@@ -162,6 +162,7 @@ struct TileImpl {
     do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
     while (strip.next(a, out));
   }
+  /// One tile of the strip.
   QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::int16_t* a, const std::int8_t* b,
                                                         std::size_t group_stride, std::size_t g0,
                                                         std::size_t g1, std::int32_t* out,
