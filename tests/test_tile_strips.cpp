@@ -4,6 +4,7 @@
 // vector, output rows that start past row 0.
 #include "test_support.hpp"
 
+#include <cstring>
 #include <limits>
 
 #ifdef QGEMM_X86_KERNELS
