@@ -191,8 +191,8 @@ Config parse_args(int& argc, char** argv) {
 /// Allocates blocks that start on a cache line, as oneDNN allocates its own memory objects (64
 /// bytes; no huge pages): qgemm's activations and outputs live in such buffers here, so that
 /// both libraries write whole output lines. With std::vector's 16 bytes each 64-byte row of a
-/// 16-channel int32 tile straddles two lines: AVX2 s8s8 4096 x 4096 x 32, mostly output
-/// stores, ran at 0.39x oneDNN against 0.58x aligned (Zen 3, in-process, 5 rounds).
+/// 16-channel int32 tile straddles two lines: AVX2 u8s8 4096 x 4096 x 32, mostly output
+/// stores, ran at 0.30-0.32x oneDNN against 0.48-0.66x aligned (Zen 3, pinned, two runs).
 template <class T>
 struct LineAlignedAllocator {
   using value_type = T;

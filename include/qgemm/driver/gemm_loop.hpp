@@ -207,9 +207,9 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
           const std::size_t b_lines = in_kernel ? 0 : (next_b.lines() + tiles - 1) / tiles;
           // ir: activation micro-panels. Kernels with tile_fused run all the whole tiles of the
           // row block in one call (a strip, TileExtras::tiles), the short last tile in another:
-          // per tile, a call and its bookkeeping cost as much as 8-32 groups of K (AVX2 s8s8
-          // 512 x 512 x 32 on Zen 3: 53 -> 74 GOP/s, x 128: 103 -> 121; fp32 4096 x 4096 x 32:
-          // 36 -> 49).
+          // per tile, a call and its bookkeeping cost as much as 8-32 groups of K (AVX2 on
+          // Zen 3, pinned qgemm-bench, ratio to oneDNN: s8s8 512 x 512 x 32 0.36-0.62 ->
+          // 0.67-0.72, u8s8 1024 x 256 x 32 0.42-0.43 -> 0.55-0.62).
           for (std::size_t ir = ic, strip = 1; ir < ic1; ir += strip * MR) {
             Acc* t = keeps_sums ? sums.data() + (ir - ic) * lds + (jr - n0) : nullptr;
             if constexpr (in_kernel) {
