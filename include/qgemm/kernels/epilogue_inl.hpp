@@ -6,7 +6,7 @@
 // every path runs the same sequence of operations (EpilogueArgs) and
 // produces the same numbers.
 //
-// Requires: EpilogueArgs, OutputKind, Activation, TileExtras visible; std::size_t,
+// Requires: EpilogueArgs, EpilogueRoute, OutputKind, Activation, TileExtras visible; std::size_t,
 // std::int32_t, std::is_same_v, std::numeric_limits.
 
 #ifndef QGEMM_EPILOGUE_ALWAYS_INLINE
@@ -149,14 +149,17 @@ struct Epilogue {
     }
   }
 
-  /// The end of a tile_fused tile: its R x V vectors of sums (plus those in `out` when
-  /// accumulating; row stride ldt) go to `out`, or, for the last block of K, through the
-  /// epilogue straight from the registers, each column's terms loaded once (TileExtras).
-  template <std::size_t R, std::size_t V, class Vec, class Acc>
+  /// The end of a tile_fused tile of route Rt (x86::epilogue_route of its call): its R x V vectors
+  /// of sums (plus those in `out` when accumulating; row stride ldt) go to `out`, or, for the last
+  /// block of K, through the epilogue `e` (the call's copy of *x.epilogue, which the compiler
+  /// keeps in registers: the output stores could alias the caller's) straight from the
+  /// registers, each column's terms loaded once.
+  template <EpilogueRoute Rt, std::size_t R, std::size_t V, class Vec, class Acc>
   QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void finish_tile(
-      const Vec (&acc)[R][V], Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x) {
+      const Vec (&acc)[R][V], Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
+      const EpilogueArgs& e) {
     constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
-    if (x.epilogue == nullptr) {
+    if constexpr (Rt == EpilogueRoute::sums) {
       _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
           _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
         const Vec t = tile_sums(acc, out, ldt, accumulate, r, v);
@@ -165,29 +168,19 @@ struct Epilogue {
         else
           Ops::store_f_all(out + r * ldt + v * Ops::lanes, t);
       }
-      return;
-    }
-    // A copy the compiler can keep in registers: the output stores could alias the caller's
-    // arguments, which would be read again for every vector.
-    const EpilogueArgs e = *x.epilogue;
-    // The common outputs run without the per-vector tests of the general sequence below (the
-    // same operations in the same order, so the same bits).
-    if constexpr (integer) {
-      if (e.kind == OutputKind::Int32 && e.row_corr == nullptr) {  // gemm's int32 output
-        _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
-          if (v * Ops::lanes >= x.cols) break;
-          const std::size_t n = x.n0 + v * Ops::lanes;
-          const auto valid = Ops::first(x.cols - v * Ops::lanes);
-          const vi corr = Ops::load_i(e.col_corr + n);
-          std::int32_t* o = static_cast<std::int32_t*>(e.out) + x.m0 * e.ldo + n;
-          _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
-              o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
-        }
-        return;
+    } else if constexpr (Rt == EpilogueRoute::int32) {
+      static_assert(integer, "int32 output comes from integer sums");
+      // The same operations as the general sequence (so the same bits), without its tests.
+      _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+        if (v * Ops::lanes >= x.cols) break;
+        const std::size_t n = x.n0 + v * Ops::lanes;
+        const auto valid = Ops::first(x.cols - v * Ops::lanes);
+        const vi corr = Ops::load_i(e.col_corr + n);
+        std::int32_t* o = static_cast<std::int32_t*>(e.out) + x.m0 * e.ldo + n;
+        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
+            o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
       }
-    }
-    const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
-    if (e.kind == OutputKind::Float && !per_row) {  // fp32 out: dequantized or fp32 sums
+    } else if constexpr (Rt == EpilogueRoute::float_out) {  // dequantized or fp32 sums
       const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
       if (bias && clamp)
         float_tile<true, true>(acc, out, ldt, accumulate, x, e);
@@ -197,21 +190,21 @@ struct Epilogue {
         float_tile<false, true>(acc, out, ldt, accumulate, x, e);
       else
         float_tile<false, false>(acc, out, ldt, accumulate, x, e);
-      return;
-    }
-    _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
-      // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.
-      if (v * Ops::lanes >= x.cols) break;
-      const std::size_t n = x.n0 + v * Ops::lanes;
-      const auto valid = Ops::first(x.cols - v * Ops::lanes);
-      if constexpr (integer) {
-        const SumTerms t = sum_terms(e, n);
-        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
-            store_sums(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
-      } else {
-        const OutputTerms t = output_terms(e, n);
-        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
-            write_output(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
+    } else {
+      _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+        // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.
+        if (v * Ops::lanes >= x.cols) break;
+        const std::size_t n = x.n0 + v * Ops::lanes;
+        const auto valid = Ops::first(x.cols - v * Ops::lanes);
+        if constexpr (integer) {
+          const SumTerms t = sum_terms(e, n);
+          _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
+              store_sums(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
+        } else {
+          const OutputTerms t = output_terms(e, n);
+          _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r)
+              write_output(e, t, tile_sums(acc, out, ldt, accumulate, r, v), x.m0 + r, n, valid);
+        }
       }
     }
   }

@@ -32,19 +32,22 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void fma_group(__m256 (&acc)[R][V], const 
 /// so the packed loop keeps constant offsets.
 template <std::size_t R, std::size_t P, bool InPlace>
 struct TileOn {
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 static void run_fused(const float* a, const float* b, std::size_t group_stride,
                                           std::size_t g0, std::size_t g1, float* out,
                                           std::size_t ldt, bool accumulate,
                                           const TileExtras& extras) {
     x86::StripTiles<R> strip(extras, ldt);
-    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
     while (strip.next(a, out));
   }
   /// One tile of the strip.
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const float* a, const float* b,
                                                         std::size_t group_stride, std::size_t g0,
                                                         std::size_t g1, float* out, std::size_t ldt,
-                                                        bool accumulate, const TileExtras& extras) {
+                                                        bool accumulate, const TileExtras& extras,
+                                                        const EpilogueArgs& e) {
     constexpr std::size_t V = 2 * P;                 // ymm per row
     constexpr std::size_t a_step = InPlace ? 1 : R;  // floats from one k to the next
     const std::size_t stride = group_stride / sizeof(float);
@@ -62,7 +65,7 @@ struct TileOn {
       fma_group<R, V, InPlace>(acc, bp, ap, a_ld);
     }
     for (; g < g1; ++g, ap += a_step, bp += stride) fma_group<R, V, InPlace>(acc, bp, ap, a_ld);
-    x86_avx2::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx2::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
 template <std::size_t R, std::size_t P>

@@ -150,24 +150,27 @@ struct TileImpl {
   QGEMM_TARGET_AVX2 static void run(const std::int16_t* a, const std::int8_t* b,
                                     std::size_t group_stride, std::size_t g0, std::size_t g1,
                                     std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
   /// A strip of tiles (TileExtras::tiles); s4 weights ignore the prefetch hints (their panels
   /// are half the bytes).
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 static void run_fused(const std::int16_t* a, const std::int8_t* b,
                                           std::size_t group_stride, std::size_t g0, std::size_t g1,
                                           std::int32_t* out, std::size_t ldt, bool accumulate,
                                           const TileExtras& extras) {
     x86::StripTiles<R> strip(extras, ldt);
-    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
     while (strip.next(a, out));
   }
   /// One tile of the strip.
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::int16_t* a, const std::int8_t* b,
                                                         std::size_t group_stride, std::size_t g0,
                                                         std::size_t g1, std::int32_t* out,
                                                         std::size_t ldt, bool accumulate,
-                                                        const TileExtras& extras) {
+                                                        const TileExtras& extras,
+                                                        const EpilogueArgs& e) {
     constexpr std::size_t Q = 4 * P;  // quarters (4 channels each) per row
     const std::int16_t* ap = a + g0 * R * 4;
     __m256i sums[R][Q / 2];
@@ -175,7 +178,7 @@ struct TileImpl {
       s4_row(sums[0], ap, b + g0 / 2 * group_stride, group_stride, g1 - g0);
     else
       widened_sums<R, Q, S4>(sums, ap, b, group_stride, g0, g1, extras);
-    Epilogue::finish_tile(sums, out, ldt, accumulate, extras);
+    Epilogue::template finish_tile<Rt>(sums, out, ldt, accumulate, extras, e);
   }
 };
 template <std::size_t R, std::size_t P>

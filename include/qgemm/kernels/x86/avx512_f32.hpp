@@ -31,20 +31,23 @@ QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE void fma_group(__m512 (&acc)[R][P], cons
 /// general one cost 3-5%.
 template <std::size_t R, std::size_t P, bool InPlace>
 struct TileOn {
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512 static void run_fused(const float* a, const float* b,
                                             std::size_t group_stride, std::size_t g0,
                                             std::size_t g1, float* out, std::size_t ldt,
                                             bool accumulate, const TileExtras& extras) {
     x86::StripTiles<R> strip(extras, ldt);
-    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
     while (strip.next(a, out));
   }
   /// One tile of the strip.
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE static void one(const float* a, const float* b,
                                                           std::size_t group_stride, std::size_t g0,
                                                           std::size_t g1, float* out,
                                                           std::size_t ldt, bool accumulate,
-                                                          const TileExtras& extras) {
+                                                          const TileExtras& extras,
+                                                          const EpilogueArgs& e) {
     const std::size_t stride = group_stride / sizeof(float);
     constexpr std::size_t a_step = InPlace ? 1 : R;  // floats from one k to the next
     const std::size_t a_ld = InPlace ? extras.a_ld : 0;
@@ -62,7 +65,7 @@ struct TileOn {
     }
     _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += a_step, bp += stride)
         fma_group<R, P, InPlace>(acc, bp, ap, a_ld);
-    x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx512::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
 template <std::size_t R, std::size_t P>

@@ -113,28 +113,30 @@ struct TileImpl {
   QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                            std::size_t group_stride, std::size_t g0, std::size_t g1,
                                            std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
   /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
                                                  std::size_t group_stride, std::size_t g0,
                                                  std::size_t g1, std::int32_t* out, std::size_t ldt,
                                                  bool accumulate, const TileExtras& extras) {
     x86::StripTiles<R> strip(extras, ldt);
-    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
     while (strip.next(a, out));
   }
   /// One tile of the strip.
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE static void one(
       const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,
-      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate,
-      const TileExtras& extras) {
+      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate, const TileExtras& extras,
+      const EpilogueArgs& e) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
     dot_groups<R, P, S4, false, InPlace>(acc, none, a, b, group_stride, g0, g1, extras);
-    x86_avx512::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx512::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
 

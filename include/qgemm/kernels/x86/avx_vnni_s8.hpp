@@ -48,22 +48,24 @@ struct TileImpl {
   QGEMM_TARGET_AVX_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
                                         std::size_t group_stride, std::size_t g0, std::size_t g1,
                                         std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
   }
   /// s4 weights ignore the prefetch hints (their panels are half the bytes).
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
                                               std::size_t group_stride, std::size_t g0,
                                               std::size_t g1, std::int32_t* out, std::size_t ldt,
                                               bool accumulate, const TileExtras& extras) {
     x86::StripTiles<R> strip(extras, ldt);
-    do one(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras());
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
     while (strip.next(a, out));
   }
   /// One tile of the strip.
+  template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE static void one(
       const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,
-      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate,
-      const TileExtras& extras) {
+      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate, const TileExtras& extras,
+      const EpilogueArgs& e) {
     constexpr std::size_t V = 2 * P;  // ymm per row
     __m256i acc[R][V];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
@@ -94,7 +96,7 @@ struct TileImpl {
       }
       for (; g < g1; ++g, ap += R * 4, bp += group_stride) dot_panel_group<R, V>(acc, bp, ap);
     }
-    x86_avx2::Epilogue::finish_tile(acc, out, ldt, accumulate, extras);
+    x86_avx2::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
 template <std::size_t R, std::size_t P>

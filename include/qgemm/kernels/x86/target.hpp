@@ -21,8 +21,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
+#include "../epilogue_args.hpp"
 #include "../kernel_traits.hpp"
 
 #define QGEMM_TARGET_AVX2 __attribute__((target("avx2,fma,popcnt")))
@@ -94,13 +96,25 @@ class TileHints {
   bool out_to_l2_;
 };
 
+/// The route of a tile_fused call's tiles (EpilogueRoute); `integer`: int32 sums.
+inline EpilogueRoute epilogue_route(const TileExtras& x, bool integer) {
+  if (x.epilogue == nullptr) return EpilogueRoute::sums;
+  const EpilogueArgs& e = *x.epilogue;
+  if (integer && e.kind == OutputKind::Int32 && e.row_corr == nullptr) return EpilogueRoute::int32;
+  const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
+  if (e.kind == OutputKind::Float && !per_row) return EpilogueRoute::float_out;
+  return EpilogueRoute::general;
+}
+
 /// The tiles of a strip (TileExtras::tiles), R rows each: for tile i, where it reads A, where
-/// it keeps partial sums and the TileExtras of that one tile.
+/// it keeps partial sums and the TileExtras of that one tile; and the call's epilogue, copied
+/// once for all of them.
 template <std::size_t R>
 class StripTiles {
  public:
   StripTiles(const TileExtras& x, std::size_t ldt)
       : x_(x),
+        e_(x.epilogue != nullptr ? *x.epilogue : EpilogueArgs{}),
         first_(x.prefetch.data),
         lines_(x.prefetch.lines),
         each_((x.prefetch.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
@@ -111,6 +125,8 @@ class StripTiles {
   }
   /// The extras of the current tile.
   const TileExtras& extras() const { return x_; }
+  /// The epilogue of every tile (meaningless when there is none: EpilogueRoute::sums).
+  const EpilogueArgs& epilogue() const { return e_; }
   /// Moves to the next tile of the strip (A by a_step, sums by R rows of ldt); false after the
   /// last.
   template <class AElem, class Acc>
@@ -127,6 +143,7 @@ class StripTiles {
 
  private:
   TileExtras x_;
+  EpilogueArgs e_;
   const char* first_;
   std::size_t lines_, each_;
   std::ptrdiff_t left_;
@@ -150,15 +167,51 @@ struct TileShapes {
   }
 };
 
-/// Function pointers to Tile<rows, panels>::run (Fused: ::run_fused) for the shapes of
-/// `Shapes`, so an edge tile runs a kernel specialised to its shape instead of a padded full
+/// The tile_fused entry of tile class T: T::run_fused<Rt> for the route of the call's
+/// epilogue, one instantiation per route, each with a strip loop free of the others' tests.
+template <class T, class AElem, class BElem, class Acc>
+void run_routed(const AElem* a, const BElem* b, std::size_t group_stride, std::size_t g0,
+                std::size_t g1, Acc* out, std::size_t ldt, bool accumulate,
+                const TileExtras& extras) {
+  constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
+  switch (epilogue_route(extras, integer)) {
+    case EpilogueRoute::sums:
+      return T::template run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt,
+                                                        accumulate, extras);
+    case EpilogueRoute::int32:
+      if constexpr (integer)
+        return T::template run_fused<EpilogueRoute::int32>(a, b, group_stride, g0, g1, out, ldt,
+                                                           accumulate, extras);
+      break;  // not a route of float sums
+    case EpilogueRoute::float_out:
+      return T::template run_fused<EpilogueRoute::float_out>(a, b, group_stride, g0, g1, out, ldt,
+                                                             accumulate, extras);
+    case EpilogueRoute::general:
+      break;
+  }
+  T::template run_fused<EpilogueRoute::general>(a, b, group_stride, g0, g1, out, ldt, accumulate,
+                                                extras);
+}
+/// Its pointer for Tile<rows, panels>, whose run_fused takes these element types.
+template <class T, class AElem, class BElem, class Acc>
+constexpr auto routed_entry(void (*)(const AElem*, const BElem*, std::size_t, std::size_t,
+                                     std::size_t, Acc*, std::size_t, bool, const TileExtras&)) {
+  return &run_routed<T, AElem, BElem, Acc>;
+}
+template <class T>
+constexpr auto routed_entry_of() {
+  return routed_entry<T>(&T::template run_fused<EpilogueRoute::sums>);
+}
+
+/// Function pointers to Tile<rows, panels>::run (Fused: the routed run_fused) for the shapes
+/// of `Shapes`, so an edge tile runs a kernel specialised to its shape instead of a padded full
 /// tile.
 template <template <std::size_t, std::size_t> class Tile, class Shapes, bool Fused,
           std::size_t... I>
 constexpr auto make_tile_table(std::index_sequence<I...>) {
   if constexpr (Fused)
-    return std::array<decltype(&Tile<1, 1>::run_fused), Shapes::size>{
-        &Tile<Shapes::rows(I), Shapes::panels(I)>::run_fused...};
+    return std::array<decltype(routed_entry_of<Tile<1, 1>>()), Shapes::size>{
+        routed_entry_of<Tile<Shapes::rows(I), Shapes::panels(I)>>()...};
   else
     return std::array<decltype(&Tile<1, 1>::run), Shapes::size>{
         &Tile<Shapes::rows(I), Shapes::panels(I)>::run...};
@@ -191,7 +244,7 @@ struct FusedTileDispatch {
   }
   /// The tile_fused of one shape alone (tests: the whole table is slow to compile).
   template <std::size_t R, std::size_t P>
-  static constexpr auto tile_entry = &Tile<R, P>::run_fused;
+  static constexpr auto tile_entry = routed_entry_of<Tile<R, P>>();
 };
 
 /// The `tile_in_place` entry point (kernel_traits.hpp) of a path whose InPlaceTile<rows,
@@ -204,7 +257,7 @@ struct InPlaceTileDispatch {
       &FusedTileDispatch<InPlaceTile, MR, NP, AElem, BElem, Acc, NP1>::tile_fused;
   /// The tile_in_place of one shape alone.
   template <std::size_t R, std::size_t P>
-  static constexpr auto in_place_tile_entry = &InPlaceTile<R, P>::run_fused;
+  static constexpr auto in_place_tile_entry = routed_entry_of<InPlaceTile<R, P>>();
 };
 
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
