@@ -19,7 +19,8 @@ struct InstructionPeak {
 /// The peaks this CPU can run, of: peak/vnni512 (2 * 64 MACs per vpdpbusd zmm), peak/fma512
 /// (2 * 16 flops per vfmadd zmm), peak/vnni256 (AVX-VNNI, 2 * 32 MACs per vpdpbusd ymm),
 /// peak/fma256 (2 * 8 flops per vfmadd ymm), peak/madd256 (the exact int8 pair of the AVX2
-/// kernels: 2 * 16 MACs per vpmaddwd + vpaddd).
+/// kernels: 2 * 16 MACs per vpmaddwd + vpaddd), peak/maddubs256 (the saturating sequence of AVX2
+/// peers, which qgemm does not run: 2 * 32 MACs per vpmaddubsw + vpmaddwd + vpaddd).
 std::vector<InstructionPeak> instruction_peaks();
 
 /// Sums `bytes` of a buffer (8 independent accumulators): returns a checksum to keep the loads.

@@ -61,7 +61,8 @@ Options (besides Google Benchmark's --benchmark_* flags):
                              cublaslt (s8s8), cublas (f16), timed with CUDA events
   --peaks=on|off             also time the yardsticks this CPU has (default on): the int8
                              instruction peak (peak/vnni512, peak/vnni256, or on AVX2
-                             peak/madd256: vpmaddwd + vpaddd, the exact sequence), the
+                             peak/madd256: vpmaddwd + vpaddd, the exact sequence, and
+                             peak/maddubs256, the saturating one of AVX2 peers), the
                              FMA peak (peak/fma512 or peak/fma256) and
                              peak/read_bw/<N>MiB
   --read_bw_mib=N            buffer size of peak/read_bw (default 64)
@@ -562,6 +563,7 @@ struct Yardsticks {
   const char* int8_name = nullptr;
   const char* fp32_name = nullptr;
   double int8 = 0, fp32 = 0;
+  double saturating = 0;  ///< peak/maddubs256 on AVX2 paths: the inexact peers' ceiling
 };
 Yardsticks yardsticks(const SummaryReporter& rep, qgemm::Isa isa) {
   using qgemm::Isa;
@@ -573,6 +575,7 @@ Yardsticks yardsticks(const SummaryReporter& rep, qgemm::Isa isa) {
   if (isa == Isa::avx2 || isa == Isa::avx_vnni) y.fp32_name = "peak/fma256";
   if (y.int8_name) y.int8 = rep.gops(y.int8_name);
   if (y.fp32_name) y.fp32 = rep.gops(y.fp32_name);
+  if (isa == Isa::avx2 || isa == Isa::avx512) y.saturating = rep.gops("peak/maddubs256");
   return y;
 }
 
@@ -599,6 +602,11 @@ void print_summary(const SummaryReporter& rep, const Config& c) {
         "MiB %.1f GB/s\n",
         qgemm::isa_name(isa_of_best), y.int8_name ? y.int8_name : "int8 peak", y.int8,
         y.fp32_name ? y.fp32_name : "FMA peak", y.fp32, c.read_bw_mib, bw);
+    if (y.saturating > 0)
+      std::printf(
+          "  (peak/maddubs256 %.1f GOP/s: the saturating vpmaddubsw sequence of AVX2 peers, "
+          "inexact for full-range u8 x s8, which qgemm does not run)\n",
+          y.saturating);
     std::printf("%-18s %12s %12s %12s %14s\n", "M x N x K", "u8s8 %int8", "s8s8 %int8", "f32 %fp32",
                 "s8 weights GB/s");
     const auto share = [](double v, double peak) { return peak > 0 ? 100 * v / peak : 0.0; };
