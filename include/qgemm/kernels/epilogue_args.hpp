@@ -37,9 +37,10 @@ inline std::size_t output_bytes(OutputKind k) {
 /// the arguments per tile (AVX2 s8, 2 x 16 tiles of K = 32 on Zen 3: 76 -> 65 cycles a tile):
 ///   sums       partial sums to `out` (no epilogue: not the last block of K)
 ///   int32      gemm's int32 output with no per-row correction
-///   float_out  fp32 output with no per-row terms (bias and clamp tested per tile)
+///   per_channel  fp32 or requantized output with no per-row terms (bias and clamp tested per
+///              tile)
 ///   general    every other output, the general sequence
-enum class EpilogueRoute { sums, int32, float_out, general };
+enum class EpilogueRoute { sums, int32, per_channel, general };
 
 struct EpilogueArgs {
   OutputKind kind = OutputKind::Int32;

@@ -114,17 +114,23 @@ struct Epilogue {
       return Ops::add_f(acc[r][v], Ops::load_f(o));
   }
 
-  /// finish_tile for fp32 output with no per-row terms: v = col_scale[n] * float(S) (integer
-  /// sums) or the fp32 sums, + bias[n] (Bias), then ReLU or clamp (Clamp: ReLU is a clamp to
-  /// [0, +inf], the same bits as write_output's max).
-  template <bool Bias, bool Clamp, std::size_t R, std::size_t V, class Vec, class Acc>
-  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void float_tile(
+  /// finish_tile for outputs with no per-row terms (EpilogueRoute::per_channel): v =
+  /// col_scale[n] * float(S) (integer sums) or the fp32 sums, + bias[n] (Bias), then ReLU or
+  /// clamp (Clamp: ReLU is a clamp to [0, +inf], the same bits as write_output's max); stored as
+  /// fp32 or (Out = S8, U8) requantized: the operations of write_output in its order, so the
+  /// same bits.
+  template <bool Bias, bool Clamp, OutputKind Out, std::size_t R, std::size_t V, class Vec,
+            class Acc>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void per_channel_tile(
       const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
       const EpilogueArgs& e) {
     constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
     const bool relu = e.activation == Activation::ReLU;
     const vf lo = Ops::set1_f(relu ? 0.0f : e.clamp_min);
     const vf hi = Ops::set1_f(relu ? std::numeric_limits<float>::infinity() : e.clamp_max);
+    const vf inv_scale = Ops::set1_f(e.out_inv_scale), out_lo = Ops::set1_f(e.out_lo),
+             out_hi = Ops::set1_f(e.out_hi);
+    const vi zero_point = Ops::set1_i(e.out_zero_point);
     _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
       if (v * Ops::lanes >= x.cols) break;
       const std::size_t n = x.n0 + v * Ops::lanes;
@@ -134,7 +140,6 @@ struct Epilogue {
       if constexpr (integer)
         corr = Ops::load_i(e.col_corr + n), scale = Ops::load_f(e.col_scale + n);
       if constexpr (Bias) b = Ops::load_f(e.bias + n);
-      float* o = static_cast<float*>(e.out) + x.m0 * e.ldo + n;
       _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) {
         vf y;
         if constexpr (integer)
@@ -144,9 +149,34 @@ struct Epilogue {
           y = tile_sums(acc, out, ldt, accumulate, r, v);
         if constexpr (Bias) y = Ops::add_f(y, b);
         if constexpr (Clamp) y = Ops::min_f(Ops::max_f(y, lo), hi);
-        Ops::store_f(o + r * e.ldo, y, valid);
+        const std::size_t at = (x.m0 + r) * e.ldo + n;
+        if constexpr (Out == OutputKind::Float) {
+          Ops::store_f(static_cast<float*>(e.out) + at, y, valid);
+        } else {
+          y = Ops::min_f(Ops::max_f(Ops::mul_f(y, inv_scale), out_lo), out_hi);
+          const vi q = Ops::add_i(Ops::round_i(y), zero_point);
+          if constexpr (Out == OutputKind::S8)
+            Ops::store_s8(static_cast<std::int8_t*>(e.out) + at, q, valid);
+          else
+            Ops::store_u8(static_cast<std::uint8_t*>(e.out) + at, q, valid);
+        }
       }
     }
+  }
+  /// per_channel_tile with Bias and Clamp as the arguments say.
+  template <OutputKind Out, std::size_t R, std::size_t V, class Vec, class Acc>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void per_channel_output(
+      const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
+      const EpilogueArgs& e) {
+    const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
+    if (bias && clamp)
+      per_channel_tile<true, true, Out>(acc, out, ldt, accumulate, x, e);
+    else if (bias)
+      per_channel_tile<true, false, Out>(acc, out, ldt, accumulate, x, e);
+    else if (clamp)
+      per_channel_tile<false, true, Out>(acc, out, ldt, accumulate, x, e);
+    else
+      per_channel_tile<false, false, Out>(acc, out, ldt, accumulate, x, e);
   }
 
   /// The end of a tile_fused tile of route Rt (x86::epilogue_route of its call): its R x V vectors
@@ -180,16 +210,15 @@ struct Epilogue {
         _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
             o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
       }
-    } else if constexpr (Rt == EpilogueRoute::float_out) {  // dequantized or fp32 sums
-      const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
-      if (bias && clamp)
-        float_tile<true, true>(acc, out, ldt, accumulate, x, e);
-      else if (bias)
-        float_tile<true, false>(acc, out, ldt, accumulate, x, e);
-      else if (clamp)
-        float_tile<false, true>(acc, out, ldt, accumulate, x, e);
-      else
-        float_tile<false, false>(acc, out, ldt, accumulate, x, e);
+    } else if constexpr (Rt == EpilogueRoute::per_channel) {
+      if (e.kind == OutputKind::Float)
+        per_channel_output<OutputKind::Float>(acc, out, ldt, accumulate, x, e);
+      else if constexpr (integer) {  // requantized
+        if (e.kind == OutputKind::S8)
+          per_channel_output<OutputKind::S8>(acc, out, ldt, accumulate, x, e);
+        else
+          per_channel_output<OutputKind::U8>(acc, out, ldt, accumulate, x, e);
+      }
     } else {
       _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
         // A 16-channel panel is two 8-lane vectors: the second may hold no column at all.

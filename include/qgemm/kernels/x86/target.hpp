@@ -102,7 +102,9 @@ inline EpilogueRoute epilogue_route(const TileExtras& x, bool integer) {
   const EpilogueArgs& e = *x.epilogue;
   if (integer && e.kind == OutputKind::Int32 && e.row_corr == nullptr) return EpilogueRoute::int32;
   const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
-  if (e.kind == OutputKind::Float && !per_row) return EpilogueRoute::float_out;
+  const bool requantized = e.kind == OutputKind::S8 || e.kind == OutputKind::U8;
+  if (!per_row && (e.kind == OutputKind::Float || (integer && requantized)))
+    return EpilogueRoute::per_channel;
   return EpilogueRoute::general;
 }
 
@@ -183,9 +185,9 @@ void run_routed(const AElem* a, const BElem* b, std::size_t group_stride, std::s
         return T::template run_fused<EpilogueRoute::int32>(a, b, group_stride, g0, g1, out, ldt,
                                                            accumulate, extras);
       break;  // not a route of float sums
-    case EpilogueRoute::float_out:
-      return T::template run_fused<EpilogueRoute::float_out>(a, b, group_stride, g0, g1, out, ldt,
-                                                             accumulate, extras);
+    case EpilogueRoute::per_channel:
+      return T::template run_fused<EpilogueRoute::per_channel>(a, b, group_stride, g0, g1, out, ldt,
+                                                               accumulate, extras);
     case EpilogueRoute::general:
       break;
   }
