@@ -17,6 +17,16 @@ inline std::size_t output_bytes(OutputKind k) {
   return k == OutputKind::S8 || k == OutputKind::U8 ? 1 : 4;
 }
 
+/// How the tiles of a tile_fused call end (TileExtras::epilogue). The call decides it once for
+/// its whole strip of tiles, so the tiles' loop carries neither the tests nor a copy of the
+/// arguments per tile (AVX2 s8, 2 x 16 tiles of K = 32 on Zen 3: 76 -> 64 cycles a tile):
+///   sums         partial sums to `out` (no epilogue: not the last block of K)
+///   int32        gemm's int32 output with no per-row correction
+///   per_channel  fp32 or requantized output with no per-row terms (bias and clamp tested per
+///                tile)
+///   general      every other output: the general sequence
+enum class EpilogueRoute { sums, int32, per_channel, general };
+
 /// Vectors indexed by output channel are padded with zeros to `stride` (a multiple of 16), so
 /// kernels load them whole; per-group vectors are the weights' own, padded block by block.
 ///
@@ -32,16 +42,6 @@ inline std::size_t output_bytes(OutputKind k) {
 ///   weight bias correction:     v += row_sum[m] * col_shift[n]   (when col_shift is set)
 ///   Float / S8 / U8:  y = act(v + bias[n]);  Float stores y, S8/U8 store
 ///                     clamp(nearbyint(min(max(y * out_inv_scale, out_lo), out_hi))) + out_zp
-/// How the tiles of a tile_fused call end (TileExtras::epilogue). The driver's call decides it
-/// once for the whole strip of tiles, so the tiles' loop carries neither the tests nor a copy of
-/// the arguments per tile (AVX2 s8, 2 x 16 tiles of K = 32 on Zen 3: 76 -> 65 cycles a tile):
-///   sums       partial sums to `out` (no epilogue: not the last block of K)
-///   int32      gemm's int32 output with no per-row correction
-///   per_channel  fp32 or requantized output with no per-row terms (bias and clamp tested per
-///              tile)
-///   general    every other output, the general sequence
-enum class EpilogueRoute { sums, int32, per_channel, general };
-
 struct EpilogueArgs {
   OutputKind kind = OutputKind::Int32;
   void* out = nullptr;

@@ -71,8 +71,9 @@ struct Ops {
     else
       std::memcpy(p, &bytes, n);  // little-endian: lane 0 first
   }
-  // write_output clamps the lanes into the output's range first, so the saturating packs
-  // change nothing (the same bytes as truncating them one by one, 3x fewer cycles a tile).
+  // The epilogue clamps the lanes into the output's range first, so the saturating packs change
+  // nothing: the same bytes as truncating them one by one (a 2 x 16 tile with s8 output at
+  // K = 32 on Zen 3: 141 -> 118 cycles).
   QGEMM_TARGET_AVX2 static void store_s8(std::int8_t* p, vi v, mask n) {
     const vi words = _mm256_packs_epi32(v, v);  // per 128-bit lane: 4 words, twice
     store_lane_bytes(p, _mm256_packs_epi16(words, words), n);
