@@ -194,33 +194,42 @@ TEST_P(Linear, ScalesExactIntegerSums) {
     }
 }
 
+// Every activation, with and without bias: requantized outputs without per-row terms run one
+// sequence for all of them (a missing bias adds 0, a missing clamp is one to [-inf, +inf]).
 TEST_P(Linear, RequantizedOutputEqualsQuantizedFloatOutput) {
   const Shape s = shape();
-  Matrix<float> X(s.M, s.K), w(s.N, s.K), Y(s.M, s.N);
+  Matrix<float> X(s.M, s.K), w(s.N, s.K);
   std::vector<float> bias(s.N);
   make_data(X, w, bias);
   const auto W = PackedWeights::quantize(w.cview(), weights().options);
-  qgemm::LinearOptions o = options();
-  o.activation = qgemm::Activation::Clamp;
-  o.clamp_min = -3.0f;
-  o.clamp_max = 6.0f;
-  qgemm::linear(X.cview(), W, bias.data(), Y.view(), o);
-
   const QuantParams s8_out{0.05f, 0, 8, true}, u8_out{0.04f, 75, 8, false};
-  Matrix<std::int8_t> Ys(s.M, s.N, 1, 33), expect_s(s.M, s.N);
-  Matrix<std::uint8_t> Yu(s.M, s.N), expect_u(s.M, s.N);
-  qgemm::linear(X.cview(), W, bias.data(), Ys.view(), s8_out, o);
-  qgemm::linear(X.cview(), W, bias.data(), Yu.view(), u8_out, o);
-  if (s.M * s.N > 0) {
-    qgemm::quantize(Y.cview(), s8_out, expect_s.view());
-    qgemm::quantize(Y.cview(), u8_out, expect_u.view());
-  }
-  for (std::size_t m = 0; m < s.M; ++m)
-    for (std::size_t n = 0; n < s.N; ++n) {
-      ASSERT_EQ(Ys.at(m, n), expect_s.at(m, n));
-      ASSERT_EQ(Yu.at(m, n), expect_u.at(m, n));
+  for (const qgemm::Activation act :
+       {qgemm::Activation::None, qgemm::Activation::ReLU, qgemm::Activation::Clamp})
+    for (const float* b :
+         {static_cast<const float*>(bias.data()), static_cast<const float*>(nullptr)}) {
+      SCOPED_TRACE(::testing::Message() << "activation " << static_cast<int>(act)
+                                        << (b != nullptr ? ", bias" : ", no bias"));
+      qgemm::LinearOptions o = options();
+      o.activation = act;
+      o.clamp_min = -3.0f;
+      o.clamp_max = 6.0f;
+      Matrix<float> Y(s.M, s.N);
+      qgemm::linear(X.cview(), W, b, Y.view(), o);
+      Matrix<std::int8_t> Ys(s.M, s.N, 1, 33), expect_s(s.M, s.N);
+      Matrix<std::uint8_t> Yu(s.M, s.N), expect_u(s.M, s.N);
+      qgemm::linear(X.cview(), W, b, Ys.view(), s8_out, o);
+      qgemm::linear(X.cview(), W, b, Yu.view(), u8_out, o);
+      if (s.M * s.N > 0) {
+        qgemm::quantize(Y.cview(), s8_out, expect_s.view());
+        qgemm::quantize(Y.cview(), u8_out, expect_u.view());
+      }
+      for (std::size_t m = 0; m < s.M; ++m)
+        for (std::size_t n = 0; n < s.N; ++n) {
+          ASSERT_EQ(Ys.at(m, n), expect_s.at(m, n));
+          ASSERT_EQ(Yu.at(m, n), expect_u.at(m, n));
+        }
+      EXPECT_TRUE(padding_untouched(Ys, std::int8_t{33}));
     }
-  EXPECT_TRUE(padding_untouched(Ys, std::int8_t{33}));
 }
 
 /// linear on Xq rows [m0, m1) quantized with xp, into the same rows of Y.

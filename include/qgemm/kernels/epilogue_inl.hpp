@@ -125,9 +125,10 @@ struct Epilogue {
       const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
       const EpilogueArgs& e) {
     constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
+    constexpr float inf = std::numeric_limits<float>::infinity();
     const bool relu = e.activation == Activation::ReLU;
-    const vf lo = Ops::set1_f(relu ? 0.0f : e.clamp_min);
-    const vf hi = Ops::set1_f(relu ? std::numeric_limits<float>::infinity() : e.clamp_max);
+    const vf lo = Ops::set1_f(relu ? 0.0f : e.activation == Activation::None ? -inf : e.clamp_min);
+    const vf hi = Ops::set1_f(relu || e.activation == Activation::None ? inf : e.clamp_max);
     const vf inv_scale = Ops::set1_f(e.out_inv_scale), out_lo = Ops::set1_f(e.out_lo),
              out_hi = Ops::set1_f(e.out_hi);
     const vi zero_point = Ops::set1_i(e.out_zero_point);
@@ -139,7 +140,7 @@ struct Epilogue {
       vf scale{}, b{};
       if constexpr (integer)
         corr = Ops::load_i(e.col_corr + n), scale = Ops::load_f(e.col_scale + n);
-      if constexpr (Bias) b = Ops::load_f(e.bias + n);
+      if constexpr (Bias) b = e.bias != nullptr ? Ops::load_f(e.bias + n) : Ops::set1_f(0.0f);
       _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) {
         vf y;
         if constexpr (integer)
@@ -163,11 +164,18 @@ struct Epilogue {
       }
     }
   }
-  /// per_channel_tile with Bias and Clamp as the arguments say.
+  /// per_channel_tile with Bias and Clamp as the arguments say. Requantized outputs take one
+  /// instantiation (fewer to compile): a missing bias adds 0 and a missing clamp is one to
+  /// [-inf, +inf], which change no integer they store (the sign of a zero, or a NaN turned into
+  /// -inf, ends as the same clamped integer).
   template <OutputKind Out, std::size_t R, std::size_t V, class Vec, class Acc>
   QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void per_channel_output(
       const Vec (&acc)[R][V], const Acc* out, std::size_t ldt, bool accumulate, const TileExtras& x,
       const EpilogueArgs& e) {
+    if constexpr (Out != OutputKind::Float) {
+      per_channel_tile<true, true, Out>(acc, out, ldt, accumulate, x, e);
+      return;
+    }
     const bool bias = e.bias != nullptr, clamp = e.activation != Activation::None;
     if (bias && clamp)
       per_channel_tile<true, true, Out>(acc, out, ldt, accumulate, x, e);
