@@ -52,8 +52,10 @@ Options (besides Google Benchmark's --benchmark_* flags):
   --isa=NAME                 qgemm path: scalar|avx2|avx_vnni|avx512|avx512_vnni (default: best),
                              or each: qgemm's rows once per path this CPU has, named
                              qgemm@<path>, and one summary table per path
-  --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4; for qgemmfused also
-                             per-group weight scales, e.g. s8s4g128 (groups of 128 along K)
+  --dtypes=LIST              subset of f32,u8s8,s8s8,u8s4,s8s4 (default), u8s7,s8s7 (s8
+                             weights quantized to 7 bits, which the AVX2 path multiplies as
+                             bytes); for qgemmfused also per-group weight scales, e.g.
+                             s8s4g128 (groups of 128 along K)
   --impls=LIST               subset of qgemm,eigen,onednn (default) and qgemmfused: the
                              integer rows through linear() with the fused epilogue
                              (dequantize, bias, ReLU -> fp32) instead of int32 out.
@@ -91,24 +93,31 @@ Problem parse_shape(const std::string& text) {
   return p;
 }
 
-/// An integer dtype name: activations u8|s8, weights s8|s4, then gN for per-group weight scales
-/// (groups of N along K; qgemmfused only, as the int32 product has no scales) or nothing for
-/// per-channel scales. "s8s4g128": s8 activations, s4 weights in groups of 128.
+/// An integer dtype name: activations u8|s8, weights s8|s7|s4 (s7: s8 storage, 7-bit values),
+/// then gN for per-group weight scales (groups of N along K; qgemmfused only, as the int32
+/// product has no scales) or nothing for per-channel scales. "s8s4g128": s8 activations, s4
+/// weights in groups of 128.
 struct IntDtype {
   bool signed_activations = false;
   qgemm::WeightFormat format = qgemm::WeightFormat::s8;
+  int bits = 0;                ///< 0: the format's own
   std::size_t group_size = 0;  ///< 0: per channel
 };
 bool parse_int_dtype(const std::string& name, IntDtype& out) {
   if (name.size() < 4 || (name.compare(0, 2, "u8") != 0 && name.compare(0, 2, "s8") != 0))
     return false;
   out.signed_activations = name[0] == 's';
-  if (name.compare(2, 2, "s8") == 0)
+  out.bits = 0;
+  if (name.compare(2, 2, "s8") == 0) {
     out.format = qgemm::WeightFormat::s8;
-  else if (name.compare(2, 2, "s4") == 0)
+  } else if (name.compare(2, 2, "s7") == 0) {
+    out.format = qgemm::WeightFormat::s8;
+    out.bits = 7;
+  } else if (name.compare(2, 2, "s4") == 0) {
     out.format = qgemm::WeightFormat::s4;
-  else
+  } else {
     return false;
+  }
   out.group_size = 0;
   if (name.size() == 4) return true;
   if (name[4] != 'g' || name.size() == 5) return false;
@@ -230,6 +239,7 @@ inline qgemm::PackedWeights random_weights(std::mt19937& rng, const Problem& p, 
   for (auto& x : w) x = d(rng);
   qgemm::WeightQuantOptions o;
   o.format = t.format;
+  o.bits = t.bits;
   if (t.group_size > 0) {
     o.granularity = qgemm::Granularity::PerGroup;
     o.group_size = t.group_size;
@@ -475,11 +485,19 @@ void print_path_tables(const SummaryReporter& rep, const Config& c, const std::s
     std::string impl;
     const char* dtype;
   };
-  const Column cols[] = {{"eigen f32", "eigen", "f32"},    {"qgemm f32", q, "f32"},
-                         {"qgemm u8s8", q, "u8s8"},        {"qgemm s8s8", q, "s8s8"},
-                         {"qgemm u8s4", q, "u8s4"},        {"qgemm s8s4", q, "s8s4"},
-                         {"onednn f32", "onednn", "f32"},  {"onednn u8s8", "onednn", "u8s8"},
-                         {"onednn s8s8", "onednn", "s8s8"}};
+  std::vector<Column> cols = {{"eigen f32", "eigen", "f32"},    {"qgemm f32", q, "f32"},
+                              {"qgemm u8s8", q, "u8s8"},        {"qgemm s8s8", q, "s8s8"},
+                              {"qgemm u8s4", q, "u8s4"},        {"qgemm s8s4", q, "s8s4"},
+                              {"onednn f32", "onednn", "f32"},  {"onednn u8s8", "onednn", "u8s8"},
+                              {"onednn s8s8", "onednn", "s8s8"}};
+  // The 7-bit rows only where asked for (--dtypes), next to qgemm's own int8.
+  std::vector<const char*> int_dtypes = {"u8s8", "s8s8", "u8s4", "s8s4"};
+  for (const char* d : {"u8s7", "s8s7"}) {
+    if (std::find(c.dtypes.begin(), c.dtypes.end(), d) == c.dtypes.end()) continue;
+    cols.insert(cols.begin() + 2 + int_dtypes.size(),
+                {d[0] == 'u' ? "qgemm u8s7" : "qgemm s8s7", q, d});
+    int_dtypes.push_back(d);
+  }
   std::printf("%-18s", "M x N x K");
   for (const Column& col : cols) std::printf(" %12s", col.title);
   std::printf("\n");
@@ -495,7 +513,6 @@ void print_path_tables(const SummaryReporter& rep, const Config& c, const std::s
     std::printf("\n");
   }
   // Speed-ups of qgemm's integer products over the two fp32 baselines a user could run instead.
-  const char* int_dtypes[] = {"u8s8", "s8s8", "u8s4", "s8s4"};
   std::printf("\nspeed-up of qgemm over Eigen f32 (and, in brackets, over qgemm f32)\n");
   std::printf("%-18s %13s", "M x N x K", "qgemm f32");
   for (const char* d : int_dtypes) std::printf(" %15s", d);

@@ -18,15 +18,26 @@ class IntGemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
   template <class TA, class TB>
   void check(int a_lo, int a_hi, int b_lo, int b_hi, std::vector<std::pair<int, int>> zero_points,
              int threads = 1) {
+    check_filled<TA, TB>(
+        a_lo, a_hi,
+        [&](Rng& rng, Matrix<TB>& B) {
+          if constexpr (std::is_same_v<TB, int4x2>)
+            fill_int4(rng, B, b_lo, b_hi);
+          else
+            fill_uniform_int(rng, B, b_lo, b_hi);
+        },
+        zero_points, threads);
+  }
+  /// The same with B filled by fill_b(rng, B).
+  template <class TA, class TB, class FillB>
+  void check_filled(int a_lo, int a_hi, const FillB& fill_b,
+                    std::vector<std::pair<int, int>> zero_points, int threads = 1) {
     const Shape s = shape();
     Rng rng(1234 + s.M * 7 + s.N * 13 + s.K);
     Matrix<TA> A(s.M, s.K, 3);
     Matrix<TB> B(s.N, s.K, 5);
     fill_uniform_int(rng, A, a_lo, a_hi);
-    if constexpr (std::is_same_v<TB, int4x2>)
-      fill_int4(rng, B, b_lo, b_hi);
-    else
-      fill_uniform_int(rng, B, b_lo, b_hi);
+    fill_b(rng, B);
     for (auto [za, zb] : zero_points) {
       Matrix<std::int32_t> C(s.M, s.N, 2, -77);
       qgemm::gemm(A.cview(), za, B.cview(), zb, C.view(), options(threads));
@@ -65,6 +76,35 @@ TEST_P(IntGemm, U8S4Extremes) {
 }
 TEST_P(IntGemm, S8S4Extremes) {
   check<std::int8_t, int4x2>(-128, -127, -8, -8, {{0, 0}});
+}
+// 7-bit weights: every pair k = 2j, 2j + 1 has |w0| + |w1| <= 128, so the AVX2 path multiplies
+// them as bytes (vpmaddubsw, avx2_byte_pairs.hpp) where its pair sums cannot saturate.
+TEST_P(IntGemm, U8S7RandomWithZeroPoints) {
+  check<std::uint8_t, std::int8_t>(0, 255, -64, 63, {{0, 0}, {128, 0}, {255, -3}, {17, 63}});
+}
+TEST_P(IntGemm, S8S7RandomWithZeroPoints) {
+  check<std::int8_t, std::int8_t>(-128, 127, -64, 63, {{0, 0}, {-128, 0}, {5, -64}, {127, 1}});
+}
+// Pairs of weights at the bound, |w0| + |w1| = 128, times the largest activations: pair sums
+// of +-32640, the closest to int16's limits that the byte products reach.
+TEST_P(IntGemm, PairsAtTheInt16Bound) {
+  const auto fill_pairs = [](Rng& rng, Matrix<std::int8_t>& B) {
+    static constexpr int pairs[][2] = {{-128, 0}, {0, -128},  {64, 64},   {-64, -64},
+                                       {127, 1},  {-1, -127}, {100, -28}, {-100, 28}};
+    std::uniform_int_distribution<int> pick(0, 7);
+    for (std::size_t n = 0; n < B.rows; ++n)
+      for (std::size_t k = 0; k < B.cols; k += 2) {
+        const int* p = pairs[pick(rng)];
+        B.at(n, k) = static_cast<std::int8_t>(p[0]);
+        if (k + 1 < B.cols) B.at(n, k + 1) = static_cast<std::int8_t>(p[1]);
+      }
+  };
+  check_filled<std::uint8_t, std::int8_t>(254, 255, fill_pairs, {{0, 0}, {255, 0}});
+  check_filled<std::int8_t, std::int8_t>(126, 127, fill_pairs, {{0, 0}, {-128, 0}});
+  check_filled<std::int8_t, std::int8_t>(-128, -127, fill_pairs, {{0, 0}, {127, 0}});
+}
+TEST_P(IntGemm, U8S7TwoThreads) {
+  check<std::uint8_t, std::int8_t>(0, 255, -64, 63, {{3, 0}}, 2);
 }
 TEST_P(IntGemm, U8S8TwoThreads) {
   check<std::uint8_t, std::int8_t>(0, 255, -128, 127, {{3, 0}}, 2);

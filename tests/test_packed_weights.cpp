@@ -120,6 +120,42 @@ TEST(PackedWeights, RejectsAsymmetricOrUnsignedParams) {
       qgemm::Error);
 }
 
+// pairs_fit_int16: |w[2j]| + |w[2j + 1]| <= 128 in every channel (the AVX2 byte products).
+TEST(PackedWeights, PairsFitInt16ExactlyWhenEveryPairIsWithinTheBound) {
+  using qgemm::GroupedQuantParams;
+  using qgemm::PackedWeights;
+  const auto pack = [](std::vector<std::int8_t> row) {
+    const std::size_t K = row.size();
+    return PackedWeights::pack({row.data(), 1, K},
+                               GroupedQuantParams::per_channel(1, K, 8, {1.0f}));
+  };
+  EXPECT_TRUE(pack({127, 1, -128, 0, 64, 64, -64, -64}).pairs_fit_int16());
+  EXPECT_FALSE(pack({127, 1, -128, 0, 64, 65}).pairs_fit_int16());
+  EXPECT_FALSE(pack({0, 0, -127, -2}).pairs_fit_int16());
+  EXPECT_FALSE(pack({5, 5, 0, 0, 0, 0, 0, 0, 100, 29}).pairs_fit_int16());  // a later group
+  // Pairs are k = 2j, 2j + 1: 100 and 100 at k = 1, 2 are in different pairs; an odd K's last
+  // weight pairs with the zero padding.
+  EXPECT_TRUE(pack({0, 100, 100, 0, -128}).pairs_fit_int16());
+  // 7-bit weights and s4 weights always fit; 8-bit weights of a normal spread almost never do.
+  qgemm_test::Rng rng(3);
+  qgemm_test::Matrix<float> w(64, 256);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  for (auto& x : w.storage) x = d(rng);
+  qgemm::WeightQuantOptions o;
+  o.bits = 7;
+  EXPECT_TRUE(PackedWeights::quantize(w.cview(), o).pairs_fit_int16());
+  o.bits = 8;
+  EXPECT_FALSE(PackedWeights::quantize(w.cview(), o).pairs_fit_int16());
+  o.format = qgemm::WeightFormat::s4;
+  o.bits = 0;
+  EXPECT_TRUE(PackedWeights::quantize(w.cview(), o).pairs_fit_int16());
+  // Rows are checked one by one: a second channel that breaks the bound clears it.
+  std::vector<std::int8_t> two = {64, 64, 127, 2};
+  EXPECT_FALSE(PackedWeights::pack({two.data(), 2, 2},
+                                   GroupedQuantParams::per_channel(2, 2, 8, {1.0f, 1.0f}))
+                   .pairs_fit_int16());
+}
+
 TEST(PackedWeights, EmptyMatrixIsValid) {
   const auto W = PackedWeights::quantize(qgemm::MatrixView<const float>(nullptr, 0, 16));
   EXPECT_EQ(W.rows(), 0u);

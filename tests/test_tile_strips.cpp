@@ -134,6 +134,13 @@ void check_path() {
 TEST(TileStrips, Avx2) {
   check_path<Isa::avx2>();
 }
+// The byte-pair tiles of AVX2 (weights whose pairs fit int16; any bytes give the same bits in a
+// strip and in single tiles).
+TEST(TileStrips, Avx2BytePairs) {
+  if (!qgemm::isa_supported_by_cpu(Isa::avx2)) GTEST_SKIP() << "avx2: not on this CPU";
+  qgemm_test::Rng rng(6);
+  check_kernels<qgemm::kernels::BytePairKernels>(rng);
+}
 TEST(TileStrips, AvxVnni) {
   check_path<Isa::avx_vnni>();
 }

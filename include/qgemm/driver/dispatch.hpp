@@ -4,6 +4,7 @@
 #include "../cpu/isa.hpp"
 #include "../kernels/scalar/f32_kernels.hpp"
 #include "../kernels/scalar/int8_kernels.hpp"
+#include "../kernels/x86/avx2_byte_pairs.hpp"
 #include "../kernels/x86/avx2_f32.hpp"
 #include "../kernels/x86/avx2_s8.hpp"
 #include "../kernels/x86/avx512_f32.hpp"

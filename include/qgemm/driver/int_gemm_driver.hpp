@@ -119,10 +119,9 @@ void grouped_tile(Args&&... args) {
 /// Per-group weights: group by group, int32 sums scaled into an fp32 tile. Decode (M up to the
 /// path's grouped_rows): one tile_grouped call per tile; otherwise one int32 tile per group and
 /// accumulate_group, the same arithmetic.
-template <Isa I, bool S4>
-void run_int_gemm_grouped(const typename kernels::IntKernels<I>::AElem* a_packed, std::size_t M,
+template <class Kernels, bool S4>
+void run_int_gemm_grouped(const typename Kernels::AElem* a_packed, std::size_t M,
                           const PackedWeights& W, const EpiloguePlan& plan, int threads) {
-  using Kernels = kernels::IntKernels<I>;
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
   constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
   const std::size_t N = W.rows(), kp = W.padded_k();
@@ -194,27 +193,29 @@ void run_packed(MatrixView<const TA> A, const PackedWeights& W, const kernels::E
   }
 }
 
-template <Isa I, class TA>
-void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
-                  int threads) {
-  using Kernels = kernels::IntKernels<I>;
+/// Per-group scales: A packed once, then run_int_gemm_grouped.
+template <class Kernels, bool S4, class TA>
+void run_grouped(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
+                 int threads) {
+  const ScratchBuffer<typename Kernels::AElem> a =
+      packed_activations<Kernels, pack::kKGroup>(A, W.padded_k(), threads);
+  run_int_gemm_grouped<Kernels, S4>(a.data(), A.rows(), W, plan, threads);
+}
+
+/// W's weights as s8 (s4 unpacked block by block) on Kernels: per group, A read in place, a
+/// row at a time, or A packed.
+template <class Kernels, class TA>
+void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
+                    int threads) {
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols(), kp = W.padded_k();
-  if (M == 0 || N == 0) return;
-  const bool s4 = fused_s4(W, M, plan.grouped);
   if (plan.grouped) {
-    const ScratchBuffer<typename Kernels::AElem> a =
-        packed_activations<Kernels, pack::kKGroup>(A, kp, threads);
-    if (s4)
-      run_int_gemm_grouped<I, true>(a.data(), M, W, plan, threads);
-    else
-      run_int_gemm_grouped<I, false>(a.data(), M, W, plan, threads);
+    run_grouped<Kernels, false>(A, W, plan, threads);
     return;
   }
   // u8 activations with K in whole groups need no shift and no padding: the s8 tiles of paths
   // that can read them in place do, unless their rows would crowd the L2 sets.
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
-    if (!s4 && K == kp && K > 0 &&
-        read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
+    if (K == kp && K > 0 && read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
       run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8_weight_blocks(W), plan.args,
                            threads, A.ld());
       return;
@@ -222,15 +223,49 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
   }
   // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
   if constexpr (has_wider_row_tiles<Kernels>) {
-    if (!s4 && rows_one_at_a_time(M, N * kp)) {
+    if (rows_one_at_a_time(M, N * kp)) {
       run_packed<RowKernels<Kernels>, false>(A, W, plan.args, threads);
       return;
     }
   }
-  if (s4)
-    run_packed<Kernels, true>(A, W, plan.args, threads);
-  else
-    run_packed<Kernels, false>(A, W, plan.args, threads);
+  run_packed<Kernels, false>(A, W, plan.args, threads);
+}
+
+/// W on Kernels: s4 weights of a few rows through its s4 tiles, else run_s8_weights.
+template <class Kernels, class TA>
+void run_int_weights(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
+                     int threads) {
+  if (fused_s4(W, A.rows(), plan.grouped)) {
+    if (plan.grouped)
+      run_grouped<Kernels, true>(A, W, plan, threads);
+    else
+      run_packed<Kernels, true>(A, W, plan.args, threads);
+    return;
+  }
+  run_s8_weights<Kernels>(A, W, plan, threads);
+}
+
+template <Isa I, class TA>
+void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
+                  int threads) {
+  if (A.rows() == 0 || W.rows() == 0) return;
+#ifdef QGEMM_X86_KERNELS
+  if constexpr (I == Isa::avx512) {
+    // AVX-512 without VNNI runs the integer kernels of AVX2 (avx2_s8.hpp), and so their calls:
+    // one instantiation of the driver for both.
+    run_int_gemm<Isa::avx2>(A, W, plan, threads);
+    return;
+  } else if constexpr (I == Isa::avx2) {
+    // Without VNNI, weights whose pairs fit int16 (7-bit, s4) multiply as bytes
+    // (avx2_byte_pairs.hpp); one row of s4 (decode) keeps s4_row, which needs no unpacking.
+    const bool s4_decode = W.format() == WeightFormat::s4 && A.rows() == 1;
+    if (W.pairs_fit_int16() && !s4_decode) {
+      run_int_weights<kernels::BytePairKernels>(A, W, plan, threads);
+      return;
+    }
+  }
+#endif
+  if constexpr (I != Isa::avx512) run_int_weights<kernels::IntKernels<I>>(A, W, plan, threads);
 }
 
 }  // namespace detail

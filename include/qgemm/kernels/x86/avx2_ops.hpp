@@ -87,6 +87,12 @@ struct Ops {
 #include "../epilogue_inl.hpp"
 #undef QGEMM_EPILOGUE_TARGET
 
+/// ymm v of a group of 4 k of s8 weights (pack/panel_layout.hpp): channels 8 (v % 2) ..
+/// 8 (v % 2) + 7 of panel v / 2, 4 bytes each.
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int8_t* p, std::size_t v) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + (v / 2) * 64 + (v % 2) * 32));
+}
+
 }  // namespace x86_avx2
 }  // namespace kernels
 }  // namespace qgemm

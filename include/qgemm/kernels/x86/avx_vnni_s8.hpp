@@ -25,11 +25,7 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m256i (&acc)[R][V],
   }
 }
 
-/// ymm v of a group: half v % 2 of panel v / 2.
-QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int8_t* p,
-                                                                  std::size_t v) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + (v / 2) * 64 + (v % 2) * 32));
-}
+using x86_avx2::load_half_panel;
 
 /// One group of 4 k of s8 weights at bp.
 template <std::size_t R, std::size_t V>

@@ -1,0 +1,138 @@
+// int8 tiles on AVX2 without VNNI for weights whose pairs fit int16: bytes multiplied as bytes.
+//
+// vpmaddubsw multiplies u8 activations by s8 weights and adds each pair of products (k = 2j,
+// 2j + 1) into a saturating int16. Where every such pair of weights has |w0| + |w1| <= 128
+// (PackedWeights::pairs_fit_int16: 7-bit weights, s4 weights unpacked to s8), a pair is at most
+// 255 * 128 = 32640 in size and never saturates, so vpmaddubsw + vpmaddwd by ones + vpaddd gives
+// vpdpbusd's exact sums: 3 instructions per 32 products where the widening path (avx2_s8.hpp)
+// needs 5.5. The driver chooses these tiles per call from the weights (int_gemm_driver.hpp).
+//
+// Layout and epilogue are those of AVX-VNNI (u8 activations, a group of 4 k of a panel in two
+// ymm). 4 rows x 1 panel: 8 accumulators + 2 weights + broadcast + pair sums + ones = 13 of 16
+// registers; one-row tiles (decode) go up to 3 panels, a whole block.
+#pragma once
+
+#include "avx2_ops.hpp"
+
+#ifdef QGEMM_X86_KERNELS
+#include "../kernel_traits.hpp"
+
+namespace qgemm {
+namespace kernels {
+namespace x86_avx2 {
+
+/// One group of 4 k of s8 weights at bp whose pairs fit int16: for each row a 32-bit broadcast
+/// of its 4 activations, V byte products.
+template <std::size_t R, std::size_t V>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void byte_pair_group(__m256i (&acc)[R][V],
+                                                           const std::int8_t* bp,
+                                                           const std::uint8_t* ap, __m256i ones) {
+  __m256i w[V];
+  QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = load_half_panel(bp, v);
+  QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+    const __m256i x = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
+    QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+      acc[r][v] =
+          _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(_mm256_maddubs_epi16(x, w[v]), ones));
+      __asm__("" : "+x"(acc[r][v]));
+    }
+  }
+}
+
+/// Two groups of 4 k of s4 weights at bp (low nibbles: the first group, high: the second):
+/// w = nibble - 8 as bytes. Per row the two groups' pair sums (each at most 2 * 255 * 8) are
+/// added in int16 before one vpmaddwd: 5 instructions per row and ymm for 64 products.
+template <std::size_t R, std::size_t V>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void byte_pair_s4_groups(__m256i (&acc)[R][V],
+                                                               const std::int8_t* bp,
+                                                               const std::uint8_t* ap,
+                                                               __m256i ones) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+  QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+    const __m256i s = load_half_panel(bp, v);
+    const __m256i lo = _mm256_sub_epi8(_mm256_and_si256(s, nibble), eight);
+    const __m256i hi = _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(s, 4), nibble), eight);
+    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
+      const __m256i x0 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
+      const __m256i x1 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + (R + r) * 4)));
+      const __m256i pairs =
+          _mm256_add_epi16(_mm256_maddubs_epi16(x0, lo), _mm256_maddubs_epi16(x1, hi));
+      acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(pairs, ones));
+      __asm__("" : "+x"(acc[r][v]));
+    }
+  }
+}
+
+/// A tile of R rows x P panels on s8 weights whose pairs fit int16, or on S4 weights (two
+/// groups per group_stride bytes, offset binary; |w| <= 8 always fits).
+template <std::size_t R, std::size_t P, bool S4>
+struct BytePairTileImpl {
+  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
+  QGEMM_TARGET_AVX2 static void run(const std::uint8_t* a, const std::int8_t* b,
+                                    std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                    std::int32_t* out, std::size_t ldt, bool accumulate) {
+    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
+  }
+  /// A strip of tiles (TileExtras::tiles); s4 weights ignore the prefetch hints (their panels
+  /// are half the bytes).
+  template <EpilogueRoute Rt>
+  QGEMM_TARGET_AVX2 static void run_fused(const std::uint8_t* a, const std::int8_t* b,
+                                          std::size_t group_stride, std::size_t g0, std::size_t g1,
+                                          std::int32_t* out, std::size_t ldt, bool accumulate,
+                                          const TileExtras& extras) {
+    x86::StripTiles<R> strip(extras, ldt);
+    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
+    while (strip.next(a, out));
+  }
+  /// One tile of the strip.
+  template <EpilogueRoute Rt>
+  QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::uint8_t* a, const std::int8_t* b,
+                                                        std::size_t group_stride, std::size_t g0,
+                                                        std::size_t g1, std::int32_t* out,
+                                                        std::size_t ldt, bool accumulate,
+                                                        const TileExtras& extras,
+                                                        const EpilogueArgs& e) {
+    constexpr std::size_t V = 2 * P;  // ymm per row
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[R][V];
+    QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
+    const std::uint8_t* ap = a + g0 * R * 4;
+    if constexpr (S4) {
+      const std::int8_t* bp = b + g0 / 2 * group_stride;
+      for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride)
+        byte_pair_s4_groups<R, V>(acc, bp, ap, ones);
+    } else {
+      const std::int8_t* bp = b + g0 * group_stride;
+      x86::TileHints hints(extras, g1 - g0);
+      std::size_t g = g0;
+      for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
+           ++g, ap += R * 4, bp += group_stride) {
+        hints.step();
+        byte_pair_group<R, V>(acc, bp, ap, ones);
+      }
+      for (; g < g1; ++g, ap += R * 4, bp += group_stride) byte_pair_group<R, V>(acc, bp, ap, ones);
+    }
+    Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
+  }
+};
+template <std::size_t R, std::size_t P>
+using BytePairTile = BytePairTileImpl<R, P, false>;
+template <std::size_t R, std::size_t P>
+using BytePairTileS4 = BytePairTileImpl<R, P, true>;
+
+}  // namespace x86_avx2
+
+/// The kernels of the AVX2 path (and of AVX-512 without VNNI) for weights whose pairs fit
+/// int16; not a path of their own: the driver picks them per call (int_gemm_driver.hpp).
+struct BytePairKernels : x86_avx2::Epilogue,
+                         Int8Types,
+                         x86::FusedTileDispatch<x86_avx2::BytePairTile, 4, 1, std::uint8_t,
+                                                std::int8_t, std::int32_t, 3>,
+                         x86::S4TileDispatch<x86_avx2::BytePairTileS4, 4, 1, std::uint8_t, 3> {
+  using AElem = std::uint8_t;
+};
+
+}  // namespace kernels
+}  // namespace qgemm
+#endif
