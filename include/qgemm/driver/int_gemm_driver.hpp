@@ -231,16 +231,25 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
   run_packed<Kernels, false>(A, W, plan.args, threads);
 }
 
-/// W on Kernels: s4 weights of a few rows through its s4 tiles, else run_s8_weights.
+/// Whether Kernels has s4 tiles (tile_s4, kernel_traits.hpp).
+template <class Kernels, class = void>
+struct has_tile_s4 : std::false_type {};
+template <class Kernels>
+struct has_tile_s4<Kernels, std::void_t<decltype(&Kernels::tile_s4)>> : std::true_type {};
+
+/// W on Kernels: s4 weights of a few rows through its s4 tiles where it has them, else
+/// run_s8_weights.
 template <class Kernels, class TA>
 void run_int_weights(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
                      int threads) {
-  if (fused_s4(W, A.rows(), plan.grouped)) {
-    if (plan.grouped)
-      run_grouped<Kernels, true>(A, W, plan, threads);
-    else
-      run_packed<Kernels, true>(A, W, plan.args, threads);
-    return;
+  if constexpr (has_tile_s4<Kernels>::value) {
+    if (fused_s4(W, A.rows(), plan.grouped)) {
+      if (plan.grouped)
+        run_grouped<Kernels, true>(A, W, plan, threads);
+      else
+        run_packed<Kernels, true>(A, W, plan.args, threads);
+      return;
+    }
   }
   run_s8_weights<Kernels>(A, W, plan, threads);
 }
@@ -256,10 +265,9 @@ void run_int_gemm(MatrixView<const TA> A, const PackedWeights& W, const Epilogue
     run_int_gemm<Isa::avx2>(A, W, plan, threads);
     return;
   } else if constexpr (I == Isa::avx2) {
-    // Without VNNI, weights whose pairs fit int16 (7-bit, s4) multiply as bytes
-    // (avx2_byte_pairs.hpp); one row of s4 (decode) keeps s4_row, which needs no unpacking.
-    const bool s4_decode = W.format() == WeightFormat::s4 && A.rows() == 1;
-    if (W.pairs_fit_int16() && !s4_decode) {
+    // Without VNNI, weights whose pairs fit int16 (7-bit, every s4) multiply as bytes
+    // (avx2_byte_pairs.hpp); the int16 tiles (avx2_s8.hpp) take the other s8 weights.
+    if (W.pairs_fit_int16()) {
       run_int_weights<kernels::BytePairKernels>(A, W, plan, threads);
       return;
     }

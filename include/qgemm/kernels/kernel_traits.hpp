@@ -25,7 +25,8 @@
 //                  starts at a + r * extras.a_ld, its group g k_group * g elements on (fp32
 //                  activations, or u8 activations whose K is whole groups: nothing to flip or
 //                  pad)
-//   tile_s4(...)   the same contract on s4 weights: group_stride bytes hold two k groups (low
+//   tile_s4(...)   (optional: without it s4 weights are unpacked to s8 blocks) the same
+//                  contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
 //   tile_grouped(rows, panels, a, b, group_stride, s4, args, out, ldo), grouped_rows  (optional)
 //                  per-group scales over the whole K in one call for up to grouped_rows rows,

@@ -63,6 +63,34 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void byte_pair_s4_groups(__m256i (&acc)[R]
   }
 }
 
+/// One row of s4 weights (decode): sums[h] = channels 8h..8h+7 over `groups` groups (even) at
+/// bp. The nibbles n in [0, 15] multiply as they are, without the - 8: two groups' pair sums
+/// (4 * 255 * 15) still fit int16, so one vpmaddwd by ones per two groups finishes 8 channels,
+/// and 8 times the activations' sum is subtracted at the end (w = n - 8).
+template <std::size_t H>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void s4_row(__m256i (&sums)[H], const std::uint8_t* ap,
+                                                  const std::int8_t* bp, std::size_t group_stride,
+                                                  std::size_t groups, __m256i ones) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) sums[h] = _mm256_setzero_si256();
+  for (std::size_t g = 0; g < groups; g += 2, bp += group_stride) {
+    const __m256i x0 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g)));
+    const __m256i x1 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g + 4)));
+    QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) {
+      const __m256i v = load_half_panel(bp, h);
+      const __m256i lo = _mm256_and_si256(v, nibble);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+      const __m256i pairs =
+          _mm256_add_epi16(_mm256_maddubs_epi16(x0, lo), _mm256_maddubs_epi16(x1, hi));
+      sums[h] = _mm256_add_epi32(sums[h], _mm256_madd_epi16(pairs, ones));
+    }
+  }
+  std::uint32_t total = 0;  // wrapping, as the sums
+  for (std::size_t k = 0; k < 4 * groups; ++k) total += ap[k];
+  const __m256i eights = _mm256_set1_epi32(static_cast<int>(8 * total));
+  QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) sums[h] = _mm256_sub_epi32(sums[h], eights);
+}
+
 /// A tile of R rows x P panels on s8 weights whose pairs fit int16, or on S4 weights (two
 /// groups per group_stride bytes, offset binary; |w| <= 8 always fits).
 template <std::size_t R, std::size_t P, bool S4>
@@ -98,7 +126,9 @@ struct BytePairTileImpl {
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
-    if constexpr (S4) {
+    if constexpr (S4 && R == 1) {
+      s4_row(acc[0], ap, b + g0 / 2 * group_stride, group_stride, g1 - g0, ones);
+    } else if constexpr (S4) {
       const std::int8_t* bp = b + g0 / 2 * group_stride;
       for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride)
         byte_pair_s4_groups<R, V>(acc, bp, ap, ones);
