@@ -14,27 +14,30 @@ std::size_t channels_beyond_l2s(std::size_t K, std::size_t bytes_per_weight) {
   return 8 * qgemm::detail::cache_sizes().l2 / (K * bytes_per_weight) + 101;
 }
 
+// 8-bit weights, and 7-bit ones (AVX2 runs them on its byte tiles: avx2_byte_pairs.hpp).
 TEST(RowKernels, FewRowsOfLargeInt8WeightsAreExact) {
   const std::size_t K = 1001, N = channels_beyond_l2s(K, 1);
   Rng rng(21);
   Matrix<std::uint8_t> A(16, K, 3);
   Matrix<std::int8_t> B(N, K, 5);
   fill_uniform_int(rng, A, 0, 255);
-  fill_uniform_int(rng, B, -128, 127);
-  for (const Isa isa : qgemm::available_isas())
-    for (const std::size_t M : {2, 7, 16}) {
-      Matrix<std::uint8_t> Am(M, K, 3);
-      for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t k = 0; k < K; ++k) Am.at(m, k) = A.at(m, k);
-      Matrix<std::int32_t> C(M, N, 2, -77);
-      qgemm::gemm(Am.cview(), 128, B.cview(), 0, C.view(), {1, isa});
-      const auto ref = reference_gemm(Am, 128, B, 0);
-      for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t n = 0; n < N; ++n)
-          ASSERT_EQ(C.at(m, n), ref[m * N + n])
-              << qgemm::isa_name(isa) << " M=" << M << " m=" << m << " n=" << n;
-      EXPECT_TRUE(padding_untouched(C, -77));
-    }
+  for (const int b_lo : {-128, -64}) {
+    fill_uniform_int(rng, B, b_lo, -b_lo - 1);
+    for (const Isa isa : qgemm::available_isas())
+      for (const std::size_t M : {2, 7, 16}) {
+        Matrix<std::uint8_t> Am(M, K, 3);
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t k = 0; k < K; ++k) Am.at(m, k) = A.at(m, k);
+        Matrix<std::int32_t> C(M, N, 2, -77);
+        qgemm::gemm(Am.cview(), 128, B.cview(), 0, C.view(), {1, isa});
+        const auto ref = reference_gemm(Am, 128, B, 0);
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n)
+            ASSERT_EQ(C.at(m, n), ref[m * N + n])
+                << qgemm::isa_name(isa) << " M=" << M << " m=" << m << " n=" << n;
+        EXPECT_TRUE(padding_untouched(C, -77));
+      }
+  }
 }
 
 TEST(RowKernels, FewRowsOfLargeFloatWeightsMatchEigen) {
