@@ -2,7 +2,7 @@
 //
 // vpmaddubsw multiplies u8 activations by s8 weights and adds each pair of products (k = 2j,
 // 2j + 1) into a saturating int16. Where every such pair of weights has |w0| + |w1| <= 128
-// (PackedWeights::pairs_fit_int16: 7-bit weights, s4 weights unpacked to s8), a pair is at most
+// (PackedWeights::pairs_fit_int16: 7-bit weights, and every s4 weight), a pair is at most
 // 255 * 128 = 32640 in size and never saturates, so vpmaddubsw + vpmaddwd by ones + vpaddd gives
 // vpdpbusd's exact sums: 3 instructions per 32 products where the widening path (avx2_s8.hpp)
 // needs 5.5. The driver chooses these tiles per call from the weights (int_gemm_driver.hpp).
