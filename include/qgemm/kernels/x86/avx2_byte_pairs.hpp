@@ -47,11 +47,9 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void byte_pair_s4_groups(__m256i (&acc)[R]
                                                                const std::int8_t* bp,
                                                                const std::uint8_t* ap,
                                                                __m256i ones) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
   QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
     const __m256i s = load_half_panel(bp, v);
-    const __m256i lo = _mm256_sub_epi8(_mm256_and_si256(s, nibble), eight);
-    const __m256i hi = _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(s, 4), nibble), eight);
+    const __m256i lo = s4_weights<false>(s), hi = s4_weights<true>(s);
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
       const __m256i x0 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + r * 4)));
       const __m256i x1 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + (R + r) * 4)));
@@ -71,15 +69,13 @@ template <std::size_t H>
 QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void s4_row(__m256i (&sums)[H], const std::uint8_t* ap,
                                                   const std::int8_t* bp, std::size_t group_stride,
                                                   std::size_t groups, __m256i ones) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F);
   QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) sums[h] = _mm256_setzero_si256();
   for (std::size_t g = 0; g < groups; g += 2, bp += group_stride) {
     const __m256i x0 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g)));
     const __m256i x1 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g + 4)));
     QGEMM_UNROLL for (std::size_t h = 0; h < H; ++h) {
       const __m256i v = load_half_panel(bp, h);
-      const __m256i lo = _mm256_and_si256(v, nibble);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+      const __m256i lo = nibbles<false>(v), hi = nibbles<true>(v);
       const __m256i pairs =
           _mm256_add_epi16(_mm256_maddubs_epi16(x0, lo), _mm256_maddubs_epi16(x1, hi));
       sums[h] = _mm256_add_epi32(sums[h], _mm256_madd_epi16(pairs, ones));

@@ -93,6 +93,18 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int8_t*
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + (v / 2) * 64 + (v % 2) * 32));
 }
 
+/// The low (High false) or high nibble of each byte of v, as bytes in [0, 15].
+template <bool High>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i nibbles(__m256i v) {
+  return _mm256_and_si256(High ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(0x0F));
+}
+
+/// The s4 weights of the low or high nibbles of v (offset binary, w = nibble - 8) as bytes.
+template <bool High>
+QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i s4_weights(__m256i v) {
+  return _mm256_sub_epi8(nibbles<High>(v), _mm256_set1_epi8(8));
+}
+
 }  // namespace x86_avx2
 }  // namespace kernels
 }  // namespace qgemm

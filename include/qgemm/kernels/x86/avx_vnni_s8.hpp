@@ -26,6 +26,7 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m256i (&acc)[R][V],
 }
 
 using x86_avx2::load_half_panel;
+using x86_avx2::s4_weights;
 
 /// One group of 4 k of s8 weights at bp.
 template <std::size_t R, std::size_t V>
@@ -68,17 +69,15 @@ struct TileImpl {
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
     if constexpr (S4) {
-      const __m256i nibble = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
       const std::int8_t* bp = b + g0 / 2 * group_stride;
       for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
         __m256i s[V], w[V];
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
           s[v] = load_half_panel(bp, v);
-          w[v] = _mm256_sub_epi8(_mm256_and_si256(s[v], nibble), eight);
+          w[v] = s4_weights<false>(s[v]);
         }
         dot_group<R, V>(acc, w, ap);
-        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] =
-            _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(s[v], 4), nibble), eight);
+        QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) w[v] = s4_weights<true>(s[v]);
         dot_group<R, V>(acc, w, ap + R * 4);
       }
     } else {
