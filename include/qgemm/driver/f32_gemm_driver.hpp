@@ -53,6 +53,12 @@ void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
 template <Isa I>
 void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
                   const kernels::EpilogueArgs& e, int threads) {
+  if constexpr (I == Isa::avx_vnni || I == Isa::avx512_vnni) {
+    // VNNI adds nothing to fp32: the path without it runs, one instantiation of the driver for
+    // both (and, with QGEMM_EXTERN_KERNELS, compiled where that path is).
+    run_f32_gemm<I == Isa::avx_vnni ? Isa::avx2 : Isa::avx512>(A, W, e, threads);
+    return;
+  }
   using Kernels = kernels::F32Kernels<I>;
   if (A.rows() == 0 || W.rows() == 0) return;
   // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
