@@ -11,6 +11,7 @@
 //     scope after the include, once per path (every path dispatch() can reach: scalar, and on
 //     x86 avx2, avx_vnni, avx512, avx512_vnni).
 // With neither macro, as by default, every unit instantiates what it uses: header-only as usual.
+// With CMake, qgemm_add_kernel_library (cmake/qgemmKernelLibrary.cmake) sets all this up.
 #pragma once
 
 #include <cstdint>
