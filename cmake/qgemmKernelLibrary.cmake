@@ -34,6 +34,8 @@ function(qgemm_add_kernel_library name)
     list(APPEND _sources "${_dir}/kernel_path_${_unit}.cpp")
   endforeach()
   add_library(${name} STATIC ${_sources})
+  # Position-independent, so that it also links into shared libraries (a Python extension, say).
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   target_link_libraries(${name} PUBLIC qgemm::qgemm)
   target_compile_definitions(${name} PUBLIC QGEMM_EXTERN_KERNELS)
 endfunction()
