@@ -90,25 +90,10 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void s4_row(__m256i (&sums)[H], const std:
 /// A tile of R rows x P panels on s8 weights whose pairs fit int16, or on S4 weights (two
 /// groups per group_stride bytes, offset binary; |w| <= 8 always fits).
 template <std::size_t R, std::size_t P, bool S4>
-struct BytePairTileImpl {
-  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
-  QGEMM_TARGET_AVX2 static void run(const std::uint8_t* a, const std::int8_t* b,
-                                    std::size_t group_stride, std::size_t g0, std::size_t g1,
-                                    std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
-  }
-  /// A strip of tiles (TileExtras::tiles); s4 weights ignore the prefetch hints (their panels
-  /// are half the bytes).
-  template <EpilogueRoute Rt>
-  QGEMM_TARGET_AVX2 static void run_fused(const std::uint8_t* a, const std::int8_t* b,
-                                          std::size_t group_stride, std::size_t g0, std::size_t g1,
-                                          std::int32_t* out, std::size_t ldt, bool accumulate,
-                                          const TileExtras& extras) {
-    x86::StripTiles<R> strip(extras, ldt);
-    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
-    while (strip.next(a, out));
-  }
-  /// One tile of the strip.
+struct BytePairTileImpl
+    : TileEntry<BytePairTileImpl<R, P, S4>, R, std::uint8_t, std::int8_t, std::int32_t> {
+  /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
+  /// (their panels are half the bytes).
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::uint8_t* a, const std::int8_t* b,
                                                         std::size_t group_stride, std::size_t g0,

@@ -87,6 +87,10 @@ struct Ops {
 #include "../epilogue_inl.hpp"
 #undef QGEMM_EPILOGUE_TARGET
 
+#define QGEMM_TILE_TARGET QGEMM_TARGET_AVX2
+#include "tile_entry_inl.hpp"
+#undef QGEMM_TILE_TARGET
+
 /// ymm v of a group of 4 k of s8 weights (pack/panel_layout.hpp): channels 8 (v % 2) ..
 /// 8 (v % 2) + 7 of panel v / 2, 4 bytes each.
 QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i load_half_panel(const std::int8_t* p, std::size_t v) {

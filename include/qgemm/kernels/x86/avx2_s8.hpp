@@ -91,18 +91,8 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE void widened_sums(__m256i (&sums)[R][Q / 2
 
 /// A tile of R rows x P panels on s8 weights.
 template <std::size_t R, std::size_t P>
-struct Tile {
-  /// A strip of tiles (TileExtras::tiles).
-  template <EpilogueRoute Rt>
-  QGEMM_TARGET_AVX2 static void run_fused(const std::int16_t* a, const std::int8_t* b,
-                                          std::size_t group_stride, std::size_t g0, std::size_t g1,
-                                          std::int32_t* out, std::size_t ldt, bool accumulate,
-                                          const TileExtras& extras) {
-    x86::StripTiles<R> strip(extras, ldt);
-    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
-    while (strip.next(a, out));
-  }
-  /// One tile of the strip.
+struct Tile : TileEntry<Tile<R, P>, R, std::int16_t, std::int8_t, std::int32_t> {
+  /// One tile of a strip.
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE static void one(const std::int16_t* a, const std::int8_t* b,
                                                         std::size_t group_stride, std::size_t g0,

@@ -30,17 +30,8 @@ QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE void fma_group(__m512 (&acc)[R][P], cons
 /// rather than one on a run-time layout: the packed loop keeps constant offsets, which the
 /// general one cost 3-5%.
 template <std::size_t R, std::size_t P, bool InPlace>
-struct TileOn {
-  template <EpilogueRoute Rt>
-  QGEMM_TARGET_AVX512 static void run_fused(const float* a, const float* b,
-                                            std::size_t group_stride, std::size_t g0,
-                                            std::size_t g1, float* out, std::size_t ldt,
-                                            bool accumulate, const TileExtras& extras) {
-    x86::StripTiles<R> strip(extras, ldt);
-    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
-    while (strip.next(a, out));
-  }
-  /// One tile of the strip.
+struct TileOn : x86_avx512::TileEntry<TileOn<R, P, InPlace>, R, float, float, float> {
+  /// One tile of a strip.
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512 QGEMM_ALWAYS_INLINE static void one(const float* a, const float* b,
                                                           std::size_t group_stride, std::size_t g0,

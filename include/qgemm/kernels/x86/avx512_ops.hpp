@@ -65,6 +65,10 @@ struct Ops {
 #include "../epilogue_inl.hpp"
 #undef QGEMM_EPILOGUE_TARGET
 
+#define QGEMM_TILE_TARGET QGEMM_TARGET_AVX512
+#include "tile_entry_inl.hpp"
+#undef QGEMM_TILE_TARGET
+
 }  // namespace x86_avx512
 }  // namespace kernels
 }  // namespace qgemm

@@ -16,6 +16,10 @@ namespace qgemm {
 namespace kernels {
 namespace x86_avx512_vnni {
 
+#define QGEMM_TILE_TARGET QGEMM_TARGET_AVX512_VNNI
+#include "tile_entry_inl.hpp"
+#undef QGEMM_TILE_TARGET
+
 /// One group of 4 k: for each row a 32-bit broadcast of its activations, P vpdpbusd. Row r's
 /// 4 activations are at ap + r * a_row: 4 in a packed micro-panel, lda for A in place.
 template <std::size_t R, std::size_t P>
@@ -108,24 +112,10 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
 
 /// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place).
 template <std::size_t R, std::size_t P, bool S4, bool InPlace = false>
-struct TileImpl {
-  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
-  QGEMM_TARGET_AVX512_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
-                                           std::size_t group_stride, std::size_t g0, std::size_t g1,
-                                           std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
-  }
-  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
-  template <EpilogueRoute Rt>
-  QGEMM_TARGET_AVX512_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
-                                                 std::size_t group_stride, std::size_t g0,
-                                                 std::size_t g1, std::int32_t* out, std::size_t ldt,
-                                                 bool accumulate, const TileExtras& extras) {
-    x86::StripTiles<R> strip(extras, ldt);
-    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
-    while (strip.next(a, out));
-  }
-  /// One tile of the strip.
+struct TileImpl
+    : TileEntry<TileImpl<R, P, S4, InPlace>, R, std::uint8_t, std::int8_t, std::int32_t> {
+  /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
+  /// (their panels are half the bytes).
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE static void one(
       const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,

@@ -28,6 +28,10 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m256i (&acc)[R][V],
 using x86_avx2::load_half_panel;
 using x86_avx2::s4_weights;
 
+#define QGEMM_TILE_TARGET QGEMM_TARGET_AVX_VNNI
+#include "tile_entry_inl.hpp"
+#undef QGEMM_TILE_TARGET
+
 /// One group of 4 k of s8 weights at bp.
 template <std::size_t R, std::size_t V>
 QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_panel_group(__m256i (&acc)[R][V],
@@ -40,24 +44,9 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_panel_group(__m256i (&acc)[R]
 
 /// S4: two groups per group_stride bytes, low nibbles first, w = (nibble & 15) - 8.
 template <std::size_t R, std::size_t P, bool S4>
-struct TileImpl {
-  /// The entry point of tile_s4 (S4TileDispatch); s8 tiles run through run_fused.
-  QGEMM_TARGET_AVX_VNNI static void run(const std::uint8_t* a, const std::int8_t* b,
-                                        std::size_t group_stride, std::size_t g0, std::size_t g1,
-                                        std::int32_t* out, std::size_t ldt, bool accumulate) {
-    run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt, accumulate, {});
-  }
-  /// s4 weights ignore the prefetch hints (their panels are half the bytes).
-  template <EpilogueRoute Rt>
-  QGEMM_TARGET_AVX_VNNI static void run_fused(const std::uint8_t* a, const std::int8_t* b,
-                                              std::size_t group_stride, std::size_t g0,
-                                              std::size_t g1, std::int32_t* out, std::size_t ldt,
-                                              bool accumulate, const TileExtras& extras) {
-    x86::StripTiles<R> strip(extras, ldt);
-    do one<Rt>(a, b, group_stride, g0, g1, out, ldt, accumulate, strip.extras(), strip.epilogue());
-    while (strip.next(a, out));
-  }
-  /// One tile of the strip.
+struct TileImpl : TileEntry<TileImpl<R, P, S4>, R, std::uint8_t, std::int8_t, std::int32_t> {
+  /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
+  /// (their panels are half the bytes).
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE static void one(
       const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,

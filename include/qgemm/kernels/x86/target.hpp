@@ -110,7 +110,7 @@ inline EpilogueRoute epilogue_route(const TileExtras& x, bool integer) {
 
 /// The tiles of a strip (TileExtras::tiles), R rows each: for tile i, where it reads A, where
 /// it keeps partial sums and the TileExtras of that one tile; and the call's epilogue, copied
-/// once for all of them.
+/// once for all of them. TileEntry::run_fused (tile_entry_inl.hpp) walks it.
 template <std::size_t R>
 class StripTiles {
  public:
