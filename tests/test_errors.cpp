@@ -197,6 +197,56 @@ TEST(Errors, DequantizeRefusesIntegersOutsideTheParamsBits) {
   EXPECT_EQ(x[0], 0.0f);
 }
 
+TEST(Errors, NullArraysAreRefusedUnlessEmpty) {
+  const float x[2] = {1.0f, 2.0f};
+  std::int8_t q[2] = {7, 7};
+  float back[2] = {5.0f, 5.0f};
+  const QuantParams p{1.0f, 0, 8, true};
+  expect_error([&] { qgemm::quantize(nullptr, 2, p, q); }, "x", "null with n = 2");
+  expect_error([&] { qgemm::quantize(x, 2, p, static_cast<std::int8_t*>(nullptr)); }, "q",
+               "null with n = 2");
+  expect_error([&] { qgemm::dequantize(static_cast<const std::int8_t*>(nullptr), 2, p, back); },
+               "q", "null with n = 2");
+  expect_error([&] { qgemm::dequantize(q, 2, p, nullptr); }, "x", "null with n = 2");
+  EXPECT_EQ(q[0], 7);
+  EXPECT_EQ(back[0], 5.0f);
+  // n = 0: nothing to read or write, so null is fine.
+  EXPECT_NO_THROW(qgemm::quantize(nullptr, 0, p, static_cast<std::int8_t*>(nullptr)));
+  EXPECT_NO_THROW(qgemm::dequantize(static_cast<const std::int8_t*>(nullptr), 0, p, nullptr));
+}
+
+TEST(Errors, OutputsOfAnotherShapeAreRefused) {
+  Matrix<float> x(2, 8), back(2, 7);
+  Matrix<std::int8_t> q(2, 8), narrow(3, 8);
+  expect_error(
+      [&] {
+        qgemm::quantize(x.cview(), QuantParams{1.0f, 0, 8, true}, narrow.view());
+      },
+      "q.rows x q.cols", "3 x 8: must match x, 2 x 8");
+  const auto p = qgemm::GroupedQuantParams::per_channel(2, 8, 8, {1.0f, 1.0f});
+  expect_error([&] { qgemm::quantize(x.cview(), p, narrow.view()); }, "q.rows x q.cols",
+               "must match x, 2 x 8");
+  expect_error([&] { qgemm::dequantize(q.cview(), p, back.view()); }, "x.rows x x.cols",
+               "2 x 7: must match q, 2 x 8");
+}
+
+TEST(Errors, GroupedDequantizeChecksEveryValueBeforeWriting) {
+  // Two rows of two groups of 4; the last value is outside the 4-bit range [-8, 7].
+  Matrix<std::int8_t> q(2, 8);
+  for (std::size_t r = 0; r < 2; ++r)
+    for (std::size_t c = 0; c < 8; ++c) q.at(r, c) = static_cast<std::int8_t>(c - 4);
+  q.at(1, 7) = 9;
+  const auto p = qgemm::GroupedQuantParams::per_group(2, 8, 4, 4, {1.0f, 1.0f, 1.0f, 1.0f});
+  Matrix<float> x(2, 8, 0, 42.0f);
+  expect_error([&] { qgemm::dequantize(q.cview(), p, x.view()); }, "q(1, 7)", "9");
+  for (std::size_t r = 0; r < 2; ++r)
+    for (std::size_t c = 0; c < 8; ++c) EXPECT_EQ(x.at(r, c), 42.0f);
+  q.at(1, 7) = 3;
+  qgemm::dequantize(q.cview(), p, x.view());
+  EXPECT_EQ(x.at(0, 0), -4.0f);
+  EXPECT_EQ(x.at(1, 7), 3.0f);
+}
+
 TEST(Errors, GroupedParamsOfTheWrongSizeAreRefused) {
   Matrix<float> w(2, 8);
   Matrix<std::int8_t> q(2, 8);

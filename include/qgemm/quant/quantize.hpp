@@ -115,6 +115,45 @@ inline void check_grouped_shape(const char* function, const GroupedQuantParams& 
          rows, " x ", cols);
 }
 
+/// The checks of a (de)quantize call on flat arrays of n values, `in` to `out`: the params, that
+/// storage type T holds them, then the arrays (null only with n = 0). False when n = 0.
+template <class T, class In, class Out>
+bool check_flat(const char* fn, const QuantParams& p, std::size_t n, const char* in_name,
+                const In* in, const char* out_name, const Out* out) {
+  check_params(fn, "params", p);
+  check_storage<T>(fn, "params", p.bits, p.is_signed);
+  if (n == 0) return false;
+  if (in == nullptr) fail(fn, in_name, "null with n = ", n);
+  if (out == nullptr) fail(fn, out_name, "null with n = ", n);
+  return true;
+}
+
+/// ... on matrices: the params, that storage type T holds them, both views, and that `out` has
+/// the shape of `in`.
+template <class T, class Params, class In, class Out>
+void check_matrices(const char* fn, const Params& p, const char* in_name, const MatrixView<In>& in,
+                    const char* out_name, const MatrixView<Out>& out) {
+  check_params(fn, "params", p);
+  check_storage<T>(fn, "params", p.bits, p.is_signed);
+  check_view(fn, in_name, in);
+  check_view(fn, out_name, out);
+  if (in.rows() != out.rows() || in.cols() != out.cols())
+    fail(fn, std::string(out_name) + ".rows x " + out_name + ".cols", out.rows(), " x ", out.cols(),
+         ": must match ", in_name, ", ", in.rows(), " x ", in.cols());
+}
+
+/// f(r, params, c0, c1) for each group of columns [c0, c1) of each row r of a rows x cols
+/// matrix, with the params of that row and group.
+template <class F>
+void for_each_group(const GroupedQuantParams& p, std::size_t rows, std::size_t cols, F&& f) {
+  const std::size_t groups = p.groups_per_row();
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t c0 = g * p.group_size;
+      f(r, p.at(r, g), c0, std::min(cols, c0 + p.group_size));
+    }
+}
+
 }  // namespace detail
 
 // ---- flat arrays, one set of params ------------------------------------------------------
@@ -123,11 +162,7 @@ namespace detail {
 template <class T>
 void quantize_flat(const float* x, std::size_t n, const QuantParams& p, T* q) {
   constexpr const char* fn = "qgemm::quantize";
-  check_params(fn, "params", p);
-  check_storage<T>(fn, "params", p.bits, p.is_signed);
-  if (n == 0) return;
-  if (x == nullptr) fail(fn, "x", "null with n = ", n);
-  if (q == nullptr) fail(fn, "q", "null with n = ", n);
+  if (!check_flat<T>(fn, p, n, "x", x, "q", q)) return;
   check_finite(fn, "x", x, n);
   quantize_span(x, n, p, q);
 }
@@ -146,11 +181,7 @@ namespace detail {
 template <class T>
 void dequantize_flat(const T* q, std::size_t n, const QuantParams& p, float* x) {
   constexpr const char* fn = "qgemm::dequantize";
-  check_params(fn, "params", p);
-  check_storage<T>(fn, "params", p.bits, p.is_signed);
-  if (n == 0) return;
-  if (q == nullptr) fail(fn, "q", "null with n = ", n);
-  if (x == nullptr) fail(fn, "x", "null with n = ", n);
+  if (!check_flat<T>(fn, p, n, "q", q, "x", x)) return;
   check_range(fn, "q", q, n, p);
   for (std::size_t i = 0; i < n; ++i) x[i] = p.scale * static_cast<float>(q[i] - p.zero_point);
 }
@@ -171,13 +202,7 @@ template <class T, class = std::enable_if_t<std::is_same_v<T, std::int8_t> ||
                                             std::is_same_v<T, std::uint8_t>>>
 void quantize(MatrixView<const float> x, const QuantParams& p, MatrixView<T> q) {
   constexpr const char* fn = "qgemm::quantize";
-  detail::check_params(fn, "params", p);
-  detail::check_storage<T>(fn, "params", p.bits, p.is_signed);
-  detail::check_view(fn, "x", x);
-  detail::check_view(fn, "q", q);
-  if (x.rows() != q.rows() || x.cols() != q.cols())
-    detail::fail(fn, "q.rows x q.cols", q.rows(), " x ", q.cols(), ": must match x, ", x.rows(),
-                 " x ", x.cols());
+  detail::check_matrices<T>(fn, p, "x", x, "q", q);
   detail::check_finite(fn, "x", x);
   for (std::size_t r = 0; r < x.rows(); ++r) detail::quantize_span(x.row(r), x.cols(), p, q.row(r));
 }
@@ -189,32 +214,22 @@ template <class T,
                                    std::is_same_v<T, std::uint8_t> || std::is_same_v<T, int4x2>>>
 void quantize(MatrixView<const float> x, const GroupedQuantParams& p, MatrixView<T> q) {
   constexpr const char* fn = "qgemm::quantize";
-  detail::check_params(fn, "params", p);
-  detail::check_storage<T>(fn, "params", p.bits, p.is_signed);
-  detail::check_view(fn, "x", x);
-  detail::check_view(fn, "q", q);
-  if (x.rows() != q.rows() || x.cols() != q.cols())
-    detail::fail(fn, "q.rows x q.cols", q.rows(), " x ", q.cols(), ": must match x, ", x.rows(),
-                 " x ", x.cols());
+  detail::check_matrices<T>(fn, p, "x", x, "q", q);
   detail::check_grouped_shape(fn, p, x.rows(), x.cols());
   detail::check_finite(fn, "x", x);
-  const std::size_t groups = p.groups_per_row();
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    T* out = q.row(r);
-    if constexpr (std::is_same_v<T, int4x2>) {
-      if (x.cols() % 2) out[x.cols() / 2] = int4x2{};  // zero the padding nibble
-    }
-    for (std::size_t g = 0; g < groups; ++g) {
-      const QuantParams gp = p.at(r, g);
-      const float inv_scale = 1.0f / gp.scale;
-      const std::size_t c0 = g * p.group_size;
-      const std::size_t c1 = std::min(x.cols(), c0 + p.group_size);
-      for (std::size_t c = c0; c < c1; ++c)
-        detail::store_integer(
-            out, c,
-            detail::quantize_value(x(r, c), inv_scale, gp.zero_point, gp.qmin(), gp.qmax()));
-    }
+  if constexpr (std::is_same_v<T, int4x2>) {
+    if (x.cols() % 2)  // zero the padding nibbles
+      for (std::size_t r = 0; r < x.rows(); ++r) q.row(r)[x.cols() / 2] = int4x2{};
   }
+  detail::for_each_group(
+      p, x.rows(), x.cols(),
+      [&](std::size_t r, const QuantParams& gp, std::size_t c0, std::size_t c1) {
+        const float inv_scale = 1.0f / gp.scale;
+        for (std::size_t c = c0; c < c1; ++c)
+          detail::store_integer(
+              q.row(r), c,
+              detail::quantize_value(x(r, c), inv_scale, gp.zero_point, gp.qmin(), gp.qmax()));
+      });
 }
 
 /// Dequantizes a matrix quantized with per-channel or per-group params.
@@ -223,36 +238,27 @@ template <class Q, class T = std::remove_const_t<Q>,
                                    std::is_same_v<T, std::uint8_t> || std::is_same_v<T, int4x2>>>
 void dequantize(MatrixView<Q> q, const GroupedQuantParams& p, MatrixView<float> x) {
   constexpr const char* fn = "qgemm::dequantize";
-  detail::check_params(fn, "params", p);
-  detail::check_storage<T>(fn, "params", p.bits, p.is_signed);
-  detail::check_view(fn, "q", q);
-  detail::check_view(fn, "x", x);
-  if (x.rows() != q.rows() || x.cols() != q.cols())
-    detail::fail(fn, "x.rows x x.cols", x.rows(), " x ", x.cols(), ": must match q, ", q.rows(),
-                 " x ", q.cols());
+  detail::check_matrices<T>(fn, p, "q", q, "x", x);
   detail::check_grouped_shape(fn, p, q.rows(), q.cols());
-  const std::size_t groups = p.groups_per_row();
-  for (std::size_t r = 0; r < q.rows(); ++r)
-    for (std::size_t g = 0; g < groups; ++g) {
-      const QuantParams gp = p.at(r, g);
-      const std::size_t c0 = g * p.group_size;
-      const std::size_t c1 = std::min(q.cols(), c0 + p.group_size);
-      for (std::size_t c = c0; c < c1; ++c) {
-        const int v = detail::load_integer(q.row(r), c);
-        if (v < gp.qmin() || v > gp.qmax())
-          detail::fail(fn, "q(" + std::to_string(r) + ", " + std::to_string(c) + ")", v,
-                       ": outside the range [", gp.qmin(), ", ", gp.qmax(), "] of ", gp.bits,
-                       "-bit params");
-      }
-    }
-  for (std::size_t r = 0; r < q.rows(); ++r)
-    for (std::size_t g = 0; g < groups; ++g) {
-      const QuantParams gp = p.at(r, g);
-      const std::size_t c0 = g * p.group_size;
-      const std::size_t c1 = std::min(q.cols(), c0 + p.group_size);
-      for (std::size_t c = c0; c < c1; ++c)
-        x(r, c) = gp.scale * static_cast<float>(detail::load_integer(q.row(r), c) - gp.zero_point);
-    }
+  // Every value is checked before any is written: a throw leaves x as it was.
+  detail::for_each_group(p, q.rows(), q.cols(),
+                         [&](std::size_t r, const QuantParams& gp, std::size_t c0, std::size_t c1) {
+                           for (std::size_t c = c0; c < c1; ++c) {
+                             const int v = detail::load_integer(q.row(r), c);
+                             if (v < gp.qmin() || v > gp.qmax())
+                               detail::fail(
+                                   fn, "q(" + std::to_string(r) + ", " + std::to_string(c) + ")", v,
+                                   ": outside the range [", gp.qmin(), ", ", gp.qmax(), "] of ",
+                                   gp.bits, "-bit params");
+                           }
+                         });
+  detail::for_each_group(
+      p, q.rows(), q.cols(),
+      [&](std::size_t r, const QuantParams& gp, std::size_t c0, std::size_t c1) {
+        for (std::size_t c = c0; c < c1; ++c)
+          x(r, c) =
+              gp.scale * static_cast<float>(detail::load_integer(q.row(r), c) - gp.zero_point);
+      });
 }
 
 }  // namespace qgemm
