@@ -55,20 +55,21 @@ void run_f32_gemm(MatrixView<const float> A, const PackedFloatWeights& W,
                   const kernels::EpilogueArgs& e, int threads) {
   if constexpr (I == Isa::avx_vnni || I == Isa::avx512_vnni) {
     // VNNI adds nothing to fp32: the path without it runs, one instantiation of the driver for
-    // both (and, with QGEMM_EXTERN_KERNELS, compiled where that path is).
+    // both (and, with QGEMM_EXTERN_KERNELS, compiled where that path is). The rest is in the
+    // else branch so that it is not instantiated for the VNNI paths at all.
     run_f32_gemm<I == Isa::avx_vnni ? Isa::avx2 : Isa::avx512>(A, W, e, threads);
-    return;
-  }
-  using Kernels = kernels::F32Kernels<I>;
-  if (A.rows() == 0 || W.rows() == 0) return;
-  // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
-  if constexpr (has_wider_row_tiles<Kernels>) {
-    if (rows_one_at_a_time(A.rows(), W.rows() * W.cols() * sizeof(float))) {
-      run_f32_tiles<RowKernels<Kernels>>(A, W, e, threads);
-      return;
+  } else {
+    using Kernels = kernels::F32Kernels<I>;
+    if (A.rows() == 0 || W.rows() == 0) return;
+    // A few rows on a path whose one-row tiles are wider: one row at a time (row_kernels.hpp).
+    if constexpr (has_wider_row_tiles<Kernels>) {
+      if (rows_one_at_a_time(A.rows(), W.rows() * W.cols() * sizeof(float))) {
+        run_f32_tiles<RowKernels<Kernels>>(A, W, e, threads);
+        return;
+      }
     }
+    run_f32_tiles<Kernels>(A, W, e, threads);
   }
-  run_f32_tiles<Kernels>(A, W, e, threads);
 }
 
 }  // namespace detail
