@@ -39,15 +39,16 @@ template <class Tiles>
 void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
                    const kernels::EpilogueArgs& e, int threads) {
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols();
-  const auto weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<float>&) {
-    return W.block_data(b0);
-  };
+  const auto weights = [&W](std::size_t b0) { return W.block_data(b0); };
   if (read_a_in_place<Tiles>(M, N, K, threads, A.ld() * sizeof(float))) {
     run_blocked<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
     return;
   }
-  const ScratchBuffer<float> a_packed = packed_activations<Tiles, 1>(A, K, threads);
-  run_blocked<Tiles>(a_packed.data(), M, N, K, weights, e, threads);
+  for_each_packed_chunk<Tiles, 1>(A, K, blocked_chunk_rows<Tiles>(M, N, K, threads), threads,
+                                  [&](const float* a, std::size_t m0, std::size_t rows) {
+                                    run_blocked<Tiles>(a, rows, N, K, weights,
+                                                       kernels::rows_from(e, m0), threads);
+                                  });
 }
 
 template <Isa I>

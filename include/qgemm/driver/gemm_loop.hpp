@@ -20,6 +20,7 @@
 #include "../kernels/epilogue_args.hpp"
 #include "../pack/panel_layout.hpp"
 #include "blocking.hpp"
+#include "pack_activations.hpp"
 #include "parallel.hpp"
 #include "scratch.hpp"
 
@@ -88,16 +89,23 @@ struct has_tile_in_place<Kernels, std::void_t<decltype(&Kernels::tile_in_place)>
 };
 
 /// Whether run_blocked should read A in place (a_ld) rather than packed: the path has
-/// tile_in_place, and either the channels are one micro-panel wide (each row of A is read once
-/// per block of K, so packing would copy it for nothing: AVX2 fp32 2048 x 16 x 2048 on Zen 3,
-/// 0.53 -> 0.88 of oneDNN) or the rows, `row_bytes` apart, crowd neither a tile's L1 sets nor
-/// an A block's L2 sets (tile_rows_crowd_l1, rows_crowd_l2). The caller also checks that its
-/// elements need no packing.
+/// tile_in_place, and either the channels are few (each row of A is read once per block of K
+/// and micro-panel, so packing would copy it for little use) or the rows, `row_bytes` apart,
+/// crowd neither a tile's L1 sets nor an A block's L2 sets (tile_rows_crowd_l1,
+/// rows_crowd_l2). The caller also checks that its elements need no packing.
+///
+/// Few: one micro-panel (AVX2 fp32 2048 x 16 x 2048 on Zen 3, 0.53 -> 0.88 of oneDNN), and
+/// for fp32, whose packing copies four bytes a product row, up to 128 channels even where the
+/// rows crowd the sets (AVX2 on Zen 3, in-process, best of 4, alternating, M = K = 4096:
+/// N = 32, 64, 128 +8-15%, +5-10%, +2-39%; 2048 x 64 x 8192 +18-39%; int8 at N = 64-128
+/// showed no steady difference and packs as before).
 template <class Kernels>
 bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threads,
                      std::size_t row_bytes) {
   if constexpr (has_tile_in_place<Kernels>::value) {
-    if (N <= Kernels::np * pack::kPanelWidth) return true;
+    constexpr bool fp32 = std::is_floating_point_v<typename Kernels::AElem>;
+    if (N <= (fp32 ? std::max<std::size_t>(8, Kernels::np) : Kernels::np) * pack::kPanelWidth)
+      return true;
     return !tile_rows_crowd_l1(row_bytes, Kernels::mr) &&
            !rows_crowd_l2(row_bytes, std::min(M, blocking<Kernels>(M, N, groups, threads).mc));
   } else {
@@ -105,11 +113,22 @@ bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threa
   }
 }
 
+/// Rows of A to pack at a time for run_blocked (chunk_rows): whole row blocks (mc) for every
+/// thread that takes rows of its own, so that chunks add no pass over the weights and divide
+/// among the threads as the whole A would.
+template <class Kernels>
+std::size_t blocked_chunk_rows(std::size_t M, std::size_t N, std::size_t groups, int threads) {
+  const Blocking blk = blocking<Kernels>(M, N, groups, threads);
+  const std::size_t t = static_cast<std::size_t>(std::max(threads, 1));
+  const std::size_t row_bytes = groups * Kernels::k_group * sizeof(typename Kernels::AElem);
+  return blk.split_rows ? chunk_rows(M, row_bytes, blk.mc * t, t * Kernels::mr * 8, threads)
+                        : chunk_rows(M, row_bytes, blk.mc, 0, threads);
+}
+
 /// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
 /// tile_in_place only), the M rows of A as the user holds them, a_ld elements apart;
-/// `weights(b0, b1, buffer)` returns the blocks [b0, b1) of the weights in panel layout
-/// (`groups` groups of K per block), using `buffer` when they must be unpacked first. S4: the
-/// blocks are s4 (two groups per 192 bytes), read by Kernels::tile_s4.
+/// `weights(b0)` returns the weights in panel layout from block b0 on (`groups` groups of K per
+/// block). S4: the blocks are s4 (two groups per 192 bytes), read by Kernels::tile_s4.
 template <class Kernels, bool S4 = false, class WeightBlocks>
 void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N, std::size_t groups,
                  const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads,
@@ -140,9 +159,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     std::size_t m0, m1, n0, n1;
     grid.range(task, m0, m1, n0, n1);
     if (m0 >= m1) return;
-    const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
-    ScratchBuffer<BElem> unpacked;
-    const char* b = reinterpret_cast<const char*>(weights(b0, b1, unpacked));
+    const char* b = reinterpret_cast<const char*>(weights(n0 / BW));
     const std::size_t lds = pack::round_up(n1 - n0, BW);
     const std::size_t stored_groups = S4 ? groups / 2 : groups;
     const std::size_t a_group_bytes = Kernels::k_group * sizeof(typename Kernels::AElem);

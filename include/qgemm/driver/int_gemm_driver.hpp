@@ -40,19 +40,54 @@ inline void unpack_s4_blocks(const PackedWeights& W, std::size_t b0, std::size_t
   }
 }
 
-/// s8 weights of blocks [b0, b1): the packed array itself, or (s4) unpacked into `buffer`.
-inline const std::int8_t* s8_blocks(const PackedWeights& W, std::size_t b0, std::size_t b1,
-                                    ScratchBuffer<std::int8_t>& buffer) {
-  if (W.format() == WeightFormat::s8) return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
-  buffer = ScratchBuffer<std::int8_t>((b1 - b0) * pack::s8_block_bytes(W.padded_k()));
-  unpack_s4_blocks(W, b0, b1, buffer.data());
-  return buffer.data();
-}
+/// W as s8 blocks for one call: W's own array, or (s4 weights) every block unpacked once, in
+/// parallel over the blocks, before the tasks that read them start. Unpacked per task instead,
+/// every chunk of rows (for_each_packed_chunk) and every thread that shares the rows repeated
+/// the work.
+class S8Blocks {
+ public:
+  S8Blocks(const PackedWeights& W, int threads)
+      : W_(&W), block_bytes_(pack::s8_block_bytes(W.padded_k())) {
+    if (W.format() == WeightFormat::s8) return;
+    unpacked_ = ScratchBuffer<std::int8_t>(W.blocks() * block_bytes_);
+    parallel_for(W.blocks(), threads, [&](std::size_t blk) {
+      unpack_s4_blocks(W, blk, blk + 1, unpacked_.data() + blk * block_bytes_);
+    });
+  }
+  /// The blocks from b0 on.
+  const std::int8_t* from(std::size_t b0) const {
+    if (unpacked_.data() != nullptr) return unpacked_.data() + b0 * block_bytes_;
+    return reinterpret_cast<const std::int8_t*>(W_->block_data(b0));
+  }
+  /// The `weights` argument of run_blocked.
+  auto blocks() const {
+    return [this](std::size_t b0) { return from(b0); };
+  }
 
-/// s4 blocks from b0 on, as the s4 tiles read them (no copy).
-inline const std::int8_t* s4_blocks(const PackedWeights& W, std::size_t b0) {
-  return reinterpret_cast<const std::int8_t*>(W.block_data(b0));
-}
+ private:
+  const PackedWeights* W_;
+  std::size_t block_bytes_;
+  ScratchBuffer<std::int8_t> unpacked_;
+};
+
+/// W's s4 blocks as the s4 tiles read them (no copy); the interface of S8Blocks.
+class S4Blocks {
+ public:
+  S4Blocks(const PackedWeights& W, int) : W_(&W) {}
+  const std::int8_t* from(std::size_t b0) const {
+    return reinterpret_cast<const std::int8_t*>(W_->block_data(b0));
+  }
+  auto blocks() const {
+    return [this](std::size_t b0) { return from(b0); };
+  }
+
+ private:
+  const PackedWeights* W_;
+};
+
+/// The weights of a call as the s4 tiles (S4) or the s8 tiles read them.
+template <bool S4>
+using WeightBlocksOf = std::conditional_t<S4, S4Blocks, S8Blocks>;
 
 inline std::int32_t wrap_mul(std::int64_t a, std::int64_t b) {
   return static_cast<std::int32_t>(
@@ -87,7 +122,7 @@ void plan_corrections(EpiloguePlan& plan, const PackedWeights& W, std::int32_t z
 }
 
 /// Rows up to which s4 weights are read by the s4 tiles, unpacked in registers on every pass;
-/// above it each task unpacks its blocks to s8 once and reuses them across the rows.
+/// above it each call unpacks them to s8 once (S8Blocks) and reuses them across the rows.
 inline constexpr std::size_t kFusedS4MaxRows = 256;
 
 /// Whether the s4 tiles read W directly: s4, few rows, and groups of K that start on a byte.
@@ -119,14 +154,14 @@ void grouped_tile(Args&&... args) {
 /// Per-group weights: group by group, int32 sums scaled into an fp32 tile. Decode (M up to the
 /// path's grouped_rows): one tile_grouped call per tile; otherwise one int32 tile per group and
 /// accumulate_group, the same arithmetic.
-template <class Kernels, bool S4>
+template <class Kernels, bool S4, class WeightBlocks>
 void run_int_gemm_grouped(const typename Kernels::AElem* a_packed, std::size_t M,
-                          const PackedWeights& W, const EpiloguePlan& plan, int threads) {
+                          const PackedWeights& W, const WeightBlocks& weights,
+                          const kernels::EpilogueArgs& e, int threads) {
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
   constexpr std::size_t BW = pack::kBlockWidth, GS = pack::kGroupStride;
   const std::size_t N = W.rows(), kp = W.padded_k();
   const std::size_t groups = W.params().groups_per_row(), group_k4 = W.params().group_size / 4;
-  const kernels::EpilogueArgs& e = plan.args;
   const std::size_t nb =
       std::max(BW, cache_sizes().l2 / 2 / std::max<std::size_t>(kp, 1) / BW * BW);
   const TaskGrid grid(M, N, nb, threads, MR);
@@ -135,9 +170,7 @@ void run_int_gemm_grouped(const typename Kernels::AElem* a_packed, std::size_t M
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {
     std::size_t m0, m1, n0, n1;
     grid.range(task, m0, m1, n0, n1);
-    const std::size_t b0 = n0 / BW, b1 = pack::block_count(n1);
-    ScratchBuffer<std::int8_t> b_unpacked;
-    const std::int8_t* b = S4 ? s4_blocks(W, b0) : s8_blocks(W, b0, b1, b_unpacked);
+    const std::int8_t* b = weights(n0 / BW);
     alignas(64) std::int32_t tile[MR * NR];
     alignas(64) float acc[MR * NR];
     for (std::size_t ir = m0; ir < m1; ir += MR) {
@@ -168,38 +201,35 @@ void run_int_gemm_grouped(const typename Kernels::AElem* a_packed, std::size_t M
   });
 }
 
-/// The s8 blocks [b0, b1) of W for run_blocked (unpacked into `buffer` where W holds s4).
-inline auto s8_weight_blocks(const PackedWeights& W) {
-  return [&W](std::size_t b0, std::size_t b1, ScratchBuffer<std::int8_t>& buffer) {
-    return s8_blocks(W, b0, b1, buffer);
-  };
-}
-
 /// The loop nest on A packed for Tiles: s4 weights through the s4 tiles (S4), else s8
 /// (unpacked first where W holds s4).
 template <class Tiles, bool S4, class TA>
 void run_packed(MatrixView<const TA> A, const PackedWeights& W, const kernels::EpilogueArgs& e,
                 int threads) {
-  const std::size_t M = A.rows(), N = W.rows(), groups = W.padded_k() / pack::kKGroup;
-  const ScratchBuffer<typename Tiles::AElem> a =
-      packed_activations<Tiles, pack::kKGroup>(A, W.padded_k(), threads);
-  if constexpr (S4) {
-    const auto s4_weights = [&W](std::size_t b0, std::size_t, ScratchBuffer<std::int8_t>&) {
-      return s4_blocks(W, b0);
-    };
-    run_blocked<Tiles, true>(a.data(), M, N, groups, s4_weights, e, threads);
-  } else {
-    run_blocked<Tiles>(a.data(), M, N, groups, s8_weight_blocks(W), e, threads);
-  }
+  using AElem = typename Tiles::AElem;
+  const std::size_t N = W.rows(), groups = W.padded_k() / pack::kKGroup;
+  const std::size_t rows = blocked_chunk_rows<Tiles>(A.rows(), N, groups, threads);
+  const WeightBlocksOf<S4> weights(W, threads);
+  for_each_packed_chunk<Tiles, pack::kKGroup>(
+      A, W.padded_k(), rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
+        run_blocked<Tiles, S4>(a, n, N, groups, weights.blocks(), kernels::rows_from(e, m0),
+                               threads);
+      });
 }
 
-/// Per-group scales: A packed once, then run_int_gemm_grouped.
+/// Per-group scales: A packed, then run_int_gemm_grouped.
 template <class Kernels, bool S4, class TA>
 void run_grouped(MatrixView<const TA> A, const PackedWeights& W, const EpiloguePlan& plan,
                  int threads) {
-  const ScratchBuffer<typename Kernels::AElem> a =
-      packed_activations<Kernels, pack::kKGroup>(A, W.padded_k(), threads);
-  run_int_gemm_grouped<Kernels, S4>(a.data(), A.rows(), W, plan, threads);
+  using AElem = typename Kernels::AElem;
+  const std::size_t kp = W.padded_k(), mr = Kernels::mr;
+  const std::size_t rows = chunk_rows(A.rows(), kp * sizeof(AElem), mr, mr, threads);
+  const WeightBlocksOf<S4> weights(W, threads);
+  for_each_packed_chunk<Kernels, pack::kKGroup>(
+      A, kp, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
+        run_int_gemm_grouped<Kernels, S4>(a, n, W, weights.blocks(),
+                                          kernels::rows_from(plan.args, m0), threads);
+      });
 }
 
 /// W's weights as s8 (s4 unpacked block by block) on Kernels: per group, A read in place, a
@@ -216,8 +246,9 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
   // that can read them in place do, unless their rows would crowd the L2 sets.
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
     if (K == kp && K > 0 && read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
-      run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8_weight_blocks(W), plan.args,
-                           threads, A.ld());
+      const S8Blocks s8(W, threads);
+      run_blocked<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8.blocks(), plan.args, threads,
+                           A.ld());
       return;
     }
   }

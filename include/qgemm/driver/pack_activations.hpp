@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../matrix_view.hpp"
+#include "../pack/panel_layout.hpp"
 #include "parallel.hpp"
 #include "scratch.hpp"
 
@@ -95,20 +96,51 @@ void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::
   pack_activations<G>(a, lda, rows, K, kp, Kernels::mr, out, k_begin);
 }
 
-/// A packed once for Tiles, in parallel over its micro-panels of Tiles::mr rows (K in groups
-/// of G, padded to kp); every channel block reads it.
-template <class Tiles, std::size_t G, class TA>
-ScratchBuffer<typename Tiles::AElem> packed_activations(MatrixView<const TA> A, std::size_t kp,
-                                                        int threads) {
+/// Bytes of packed activations per thread in a chunk (chunk_rows). Tests lower it, so that
+/// small products run in many chunks.
+inline std::size_t& packed_chunk_bytes_per_thread() {
+  static std::size_t bytes = std::size_t{4} << 20;
+  return bytes;
+}
+
+/// Rows of A that for_each_packed_chunk packs at a time: whole `unit`s of rows, at least
+/// `fewest`, and packed_chunk_bytes_per_thread() per thread (for at most 8 threads), in equal
+/// chunks; M when A fits in one.
+///
+/// Why chunks: all of a large A packed at once went to memory and came back before the
+/// kernels read it, and past ScratchCache's 64 MiB it faulted on fresh pages on every call
+/// (AVX2 fp32 4096 x 64 x 4096 on Zen 3, in-process: 30 GFLOP/s packed whole, 75-77 in chunks
+/// of 1-8 MiB; 1024^3, 2048^3 and 4096 x 4096 x 64 the same within 1-2%).
+inline std::size_t chunk_rows(std::size_t M, std::size_t row_bytes, std::size_t unit,
+                              std::size_t fewest, int threads) {
+  const std::size_t t = static_cast<std::size_t>(std::clamp(threads, 1, 8));
+  const std::size_t budget = t * packed_chunk_bytes_per_thread();
+  unit = std::max<std::size_t>(unit, 1);
+  const std::size_t rows =
+      pack::round_up(std::max({budget / std::max<std::size_t>(row_bytes, 1), unit, fewest}), unit);
+  if (rows >= M) return M;
+  const std::size_t chunks = (M + rows - 1) / rows;
+  const std::size_t even = pack::round_up((M + chunks - 1) / chunks, unit);
+  return even >= fewest ? even : rows;
+}
+
+/// A packed for Tiles (K in groups of G, padded to kp) `rows` rows at a time (chunk_rows), in
+/// parallel over its micro-panels; `run(a_packed, m0, n)` then runs rows [m0, m0 + n) on it.
+template <class Tiles, std::size_t G, class TA, class Run>
+void for_each_packed_chunk(MatrixView<const TA> A, std::size_t kp, std::size_t rows, int threads,
+                           const Run& run) {
   constexpr std::size_t MR = Tiles::mr;
   const std::size_t M = A.rows(), K = A.cols();
-  ScratchBuffer<typename Tiles::AElem> a_packed(M * kp);
-  parallel_for((M + MR - 1) / MR, threads, [&](std::size_t t) {
-    const std::size_t m = t * MR;
-    pack_activation_panel<Tiles, G>(A.row(m), A.ld(), std::min(MR, M - m), K, kp,
-                                    a_packed.data() + m * kp);
-  });
-  return a_packed;
+  ScratchBuffer<typename Tiles::AElem> a_packed(std::min(M, rows) * kp);
+  for (std::size_t m0 = 0; m0 < M; m0 += rows) {
+    const std::size_t chunk = std::min(rows, M - m0);
+    parallel_for((chunk + MR - 1) / MR, threads, [&](std::size_t t) {
+      const std::size_t m = t * MR;
+      pack_activation_panel<Tiles, G>(A.row(m0 + m), A.ld(), std::min(MR, chunk - m), K, kp,
+                                      a_packed.data() + m * kp);
+    });
+    run(static_cast<const typename Tiles::AElem*>(a_packed.data()), m0, chunk);
+  }
 }
 
 /// sum_k (A[m][k] - za) for every row, exact in int64: the zero-point correction of raw integer

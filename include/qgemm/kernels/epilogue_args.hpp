@@ -65,5 +65,14 @@ struct EpilogueArgs {
   std::int32_t out_zero_point = 0;
 };
 
+/// `e` for the rows from m0 on: the output and the per-row vectors start at row m0.
+inline EpilogueArgs rows_from(EpilogueArgs e, std::size_t m0) {
+  e.out = static_cast<char*>(e.out) + m0 * e.ldo * output_bytes(e.kind);
+  if (e.row_corr != nullptr) e.row_corr += m0;
+  if (e.row_scale != nullptr) e.row_scale += m0;
+  if (e.row_sum != nullptr) e.row_sum += m0;
+  return e;
+}
+
 }  // namespace kernels
 }  // namespace qgemm
