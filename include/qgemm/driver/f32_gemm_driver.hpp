@@ -44,11 +44,7 @@ void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
     run_blocked<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
     return;
   }
-  for_each_packed_chunk<Tiles, 1>(A, K, blocked_chunk_rows<Tiles>(M, N, K, threads), threads,
-                                  [&](const float* a, std::size_t m0, std::size_t rows) {
-                                    run_blocked<Tiles>(a, rows, N, K, weights,
-                                                       kernels::rows_from(e, m0), threads);
-                                  });
+  run_blocked_packed<Tiles>(A, N, K, weights, e, threads);
 }
 
 template <Isa I>

@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "../kernels/epilogue_args.hpp"
+#include "../matrix_view.hpp"
 #include "../pack/panel_layout.hpp"
 #include "blocking.hpp"
 #include "pack_activations.hpp"
@@ -111,18 +112,6 @@ bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threa
   } else {
     return false;
   }
-}
-
-/// Rows of A to pack at a time for run_blocked (chunk_rows): whole row blocks (mc) for every
-/// thread that takes rows of its own, so that chunks add no pass over the weights and divide
-/// among the threads as the whole A would.
-template <class Kernels>
-std::size_t blocked_chunk_rows(std::size_t M, std::size_t N, std::size_t groups, int threads) {
-  const Blocking blk = blocking<Kernels>(M, N, groups, threads);
-  const std::size_t t = static_cast<std::size_t>(std::max(threads, 1));
-  const std::size_t row_bytes = groups * Kernels::k_group * sizeof(typename Kernels::AElem);
-  return blk.split_rows ? chunk_rows(M, row_bytes, blk.mc * t, t * Kernels::mr * 8, threads)
-                        : chunk_rows(M, row_bytes, blk.mc, 0, threads);
 }
 
 /// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
@@ -276,6 +265,28 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                               std::min(MR, ic1 - ir), jr, std::min(NR, n1 - jr));
     }
   });
+}
+
+/// run_blocked on A [M x K] packed for Kernels (K padded to `groups` groups) a chunk of rows at a
+/// time (for_each_packed_chunk): whole row blocks (mc) for every thread that takes rows of its
+/// own, so that chunks add no pass over the weights and divide among the threads as the whole A
+/// would.
+template <class Kernels, bool S4 = false, class TA, class WeightBlocks>
+void run_blocked_packed(MatrixView<const TA> A, std::size_t N, std::size_t groups,
+                        const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads) {
+  using AElem = typename Kernels::AElem;
+  constexpr std::size_t G = Kernels::k_group;
+  const std::size_t M = A.rows();
+  const Blocking blk = blocking<Kernels>(M, N, groups, threads);
+  const std::size_t t = static_cast<std::size_t>(std::max(threads, 1));
+  const std::size_t row_bytes = groups * G * sizeof(AElem);
+  const std::size_t rows = blk.split_rows
+                               ? chunk_rows(M, row_bytes, blk.mc * t, t * Kernels::mr * 8, threads)
+                               : chunk_rows(M, row_bytes, blk.mc, 0, threads);
+  for_each_packed_chunk<Kernels, G>(
+      A, groups * G, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
+        run_blocked<Kernels, S4>(a, n, N, groups, weights, kernels::rows_from(e, m0), threads);
+      });
 }
 
 }  // namespace detail

@@ -206,15 +206,9 @@ void run_int_gemm_grouped(const typename Kernels::AElem* a_packed, std::size_t M
 template <class Tiles, bool S4, class TA>
 void run_packed(MatrixView<const TA> A, const PackedWeights& W, const kernels::EpilogueArgs& e,
                 int threads) {
-  using AElem = typename Tiles::AElem;
-  const std::size_t N = W.rows(), groups = W.padded_k() / pack::kKGroup;
-  const std::size_t rows = blocked_chunk_rows<Tiles>(A.rows(), N, groups, threads);
   const WeightBlocksOf<S4> weights(W, threads);
-  for_each_packed_chunk<Tiles, pack::kKGroup>(
-      A, W.padded_k(), rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
-        run_blocked<Tiles, S4>(a, n, N, groups, weights.blocks(), kernels::rows_from(e, m0),
-                               threads);
-      });
+  run_blocked_packed<Tiles, S4>(A, W.rows(), W.padded_k() / pack::kKGroup, weights.blocks(), e,
+                                threads);
 }
 
 /// Per-group scales: A packed, then run_int_gemm_grouped.
