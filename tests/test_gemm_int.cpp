@@ -136,28 +136,36 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, IntGemm,
                                           testing::ValuesIn(shapes())),
                          int_gemm_name);
 
-// u8 activations whose K is whole groups of 4 are read in place on AVX-512 VNNI, unless rows
-// 128 KiB apart would crowd the L2 sets they share (then packed, as K = 301 always is). Every
-// layout gives the reference's bits on every path.
+// u8 activations whose K is whole groups of 4 are read in place (paths with tile_in_place):
+// always for up to 128 channels, and for more unless rows 128 KiB apart would crowd the L2 sets
+// they share (then packed, as K = 301 always is). Rows 4 KiB apart, which crowd a tile's L1
+// set, with 64 and 128 channels (one tile of 3 panels and one of 1 or 2: in place) and 150
+// (packed). Every layout gives the reference's bits on every path, on 1 and 2 threads.
 TEST(IntGemmLayout, U8ActivationsInPlaceOrPackedAreExact) {
-  for (const std::size_t K : {300u, 301u}) {
-    Rng rng(21 + K);
-    const std::size_t M = 40, N = 70;
-    Matrix<std::uint8_t> far(M, K, 131072 - K), near(M, K, 4);
+  struct Case {
+    std::size_t N, K, row_bytes;  ///< row_bytes: the far layout's distance between rows
+  };
+  for (const Case c : {Case{70, 300, 131072}, Case{70, 301, 131072}, Case{150, 300, 131072},
+                       Case{64, 4096, 4096}, Case{128, 4096, 4096}, Case{150, 2048, 4096}}) {
+    SCOPED_TRACE(testing::Message() << "N=" << c.N << " K=" << c.K << " far=" << c.row_bytes);
+    Rng rng(21 + c.K + c.N);
+    const std::size_t M = 40, N = c.N, K = c.K;
+    Matrix<std::uint8_t> far(M, K, c.row_bytes - K), near(M, K, 4);
     Matrix<std::int8_t> B(N, K);
     fill_uniform_int(rng, near, 0, 255);
     fill_uniform_int(rng, B, -128, 127);
     for (std::size_t m = 0; m < M; ++m)
       for (std::size_t k = 0; k < K; ++k) far.at(m, k) = near.at(m, k);
     const auto ref = reference_gemm(near, 131, B, 0);
-    for (const Isa isa : qgemm::available_isas()) {
-      for (const Matrix<std::uint8_t>* A : {&far, &near}) {
-        Matrix<std::int32_t> C(M, N);
-        qgemm::gemm(A->cview(), 131, B.cview(), 0, C.view(), {1, isa});
-        for (std::size_t i = 0; i < ref.size(); ++i)
-          ASSERT_EQ(C.storage[i], ref[i]) << qgemm::isa_name(isa) << " K=" << K << " i=" << i;
-      }
-    }
+    for (const Isa isa : qgemm::available_isas())
+      for (const Matrix<std::uint8_t>* A : {&far, &near})
+        for (const int threads : {1, 2}) {
+          Matrix<std::int32_t> C(M, N);
+          qgemm::gemm(A->cview(), 131, B.cview(), 0, C.view(), {threads, isa});
+          for (std::size_t i = 0; i < ref.size(); ++i)
+            ASSERT_EQ(C.storage[i], ref[i]) << qgemm::isa_name(isa) << " threads=" << threads
+                                            << " i=" << i << (A == &far ? " far" : " near");
+        }
   }
 }
 

@@ -95,18 +95,16 @@ struct has_tile_in_place<Kernels, std::void_t<decltype(&Kernels::tile_in_place)>
 /// crowd neither a tile's L1 sets nor an A block's L2 sets (tile_rows_crowd_l1,
 /// rows_crowd_l2). The caller also checks that its elements need no packing.
 ///
-/// Few: one micro-panel (AVX2 fp32 2048 x 16 x 2048 on Zen 3, 0.53 -> 0.88 of oneDNN), and
-/// for fp32, whose packing copies four bytes a product row, up to 128 channels even where the
-/// rows crowd the sets (AVX2 on Zen 3, in-process, best of 4, alternating, M = K = 4096:
-/// N = 32, 64, 128 +8-15%, +5-10%, +2-39%; 2048 x 64 x 8192 +18-39%; int8 at N = 64-128
-/// showed no steady difference and packs as before).
+/// Few: up to 128 channels, even where the rows crowd the sets. With few channels the kernels
+/// do too little with each packed element to pay for the copy (AVX2 fp32 on Zen 3, in-process,
+/// best of 4, alternating, M = K = 4096: N = 32, 64, 128 +8-15%, +5-10%, +2-39%; 2048 x 64 x
+/// 8192 +18-39%; AVX-512 VNNI u8 on Sapphire Rapids: 4096 x 64 x 4096 +15%, 4096 x 128 x 4096
+/// +15-20%, 2048 x 128 x 8192 +10-20%; AVX2 u8s8 on the same CPU, no difference).
 template <class Kernels>
 bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threads,
                      std::size_t row_bytes) {
   if constexpr (has_tile_in_place<Kernels>::value) {
-    constexpr bool fp32 = std::is_floating_point_v<typename Kernels::AElem>;
-    if (N <= (fp32 ? std::max<std::size_t>(8, Kernels::np) : Kernels::np) * pack::kPanelWidth)
-      return true;
+    if (N <= std::max<std::size_t>(8, Kernels::np) * pack::kPanelWidth) return true;
     return !tile_rows_crowd_l1(row_bytes, Kernels::mr) &&
            !rows_crowd_l2(row_bytes, std::min(M, blocking<Kernels>(M, N, groups, threads).mc));
   } else {
