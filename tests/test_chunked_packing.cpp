@@ -13,17 +13,17 @@ namespace {
 using namespace qgemm_test;
 using qgemm::Isa;
 using qgemm::detail::chunk_rows;
-using qgemm::detail::packed_chunk_bytes_per_thread;
+using qgemm::detail::packed_chunk_elements_per_thread;
 
-constexpr std::size_t kMiB = std::size_t{1} << 20;
+constexpr std::size_t kMi = std::size_t{1} << 20;  // elements
 
-/// Sets the per-thread chunk budget for one scope, then puts the default back.
+/// Sets the per-thread chunk budget (elements) for one scope, then puts the default back.
 class ChunkBudget {
  public:
-  explicit ChunkBudget(std::size_t bytes) : saved_(packed_chunk_bytes_per_thread()) {
-    packed_chunk_bytes_per_thread() = bytes;
+  explicit ChunkBudget(std::size_t elements) : saved_(packed_chunk_elements_per_thread()) {
+    packed_chunk_elements_per_thread() = elements;
   }
-  ~ChunkBudget() { packed_chunk_bytes_per_thread() = saved_; }
+  ~ChunkBudget() { packed_chunk_elements_per_thread() = saved_; }
   ChunkBudget(const ChunkBudget&) = delete;
   ChunkBudget& operator=(const ChunkBudget&) = delete;
 
@@ -32,18 +32,18 @@ class ChunkBudget {
 };
 
 TEST(ChunkRows, AnAThatFitsIsOneChunk) {
-  ChunkBudget budget(4 * kMiB);
-  EXPECT_EQ(chunk_rows(1024, 4096, 6, 0, 1), 1024u);  // exactly 4 MiB
+  ChunkBudget budget(4 * kMi);
+  EXPECT_EQ(chunk_rows(1024, 4096, 6, 0, 1), 1024u);  // exactly 4 Mi elements
   EXPECT_EQ(chunk_rows(1, 1 << 30, 6, 0, 1), 1u);
   EXPECT_EQ(chunk_rows(0, 4096, 6, 0, 1), 0u);
 }
 
 TEST(ChunkRows, ChunksAreWholeUnitsNearTheBudgetAndEven) {
-  ChunkBudget budget(4 * kMiB);
-  // 4096 rows of 16 KiB in row blocks of 108: 256 rows fit, rounded up to 324 (3 blocks);
+  ChunkBudget budget(4 * kMi);
+  // 4096 rows of 16 Ki elements in row blocks of 108: 256 rows fit, rounded up to 324 (3 blocks);
   // 13 chunks, evened to 4096 / 13 -> 316 -> 324.
   EXPECT_EQ(chunk_rows(4096, 16384, 108, 0, 1), 324u);
-  // 1000 rows of 8 KiB in units of 4: 512 fit; two chunks of 500.
+  // 1000 rows of 8 Ki elements in units of 4: 512 fit; two chunks of 500.
   EXPECT_EQ(chunk_rows(1000, 8192, 4, 0, 1), 500u);
   for (std::size_t M : {257u, 1000u, 4099u, 100000u})
     for (std::size_t unit : {1u, 4u, 6u, 96u, 256u}) {
@@ -51,15 +51,15 @@ TEST(ChunkRows, ChunksAreWholeUnitsNearTheBudgetAndEven) {
       ASSERT_GT(rows, 0u);
       if (rows == M) continue;
       EXPECT_EQ(rows % unit, 0u) << M << " " << unit;
-      EXPECT_LE(rows * 4096, 4 * kMiB + unit * 4096) << M << " " << unit;  // a unit past at most
+      EXPECT_LE(rows * 4096, 4 * kMi + unit * 4096) << M << " " << unit;  // a unit past at most
     }
 }
 
 TEST(ChunkRows, ThreadsGetTheirRowsAndTheBudgetGrowsWithThem) {
-  ChunkBudget budget(4 * kMiB);
+  ChunkBudget budget(4 * kMi);
   // Never fewer rows than `fewest`, even when that is past the budget.
   EXPECT_EQ(chunk_rows(100000, 1 << 20, 8, 64, 2), 64u);
-  // 4 MiB per thread, for at most 8 threads (81920 rows: 40 and 10 equal chunks).
+  // 4 Mi elements per thread, for at most 8 threads (81920 rows: 40 and 10 equal chunks).
   EXPECT_EQ(chunk_rows(81920, 4096, 1, 0, 2), 2048u);
   EXPECT_EQ(chunk_rows(81920, 4096, 1, 0, 8), 8192u);
   EXPECT_EQ(chunk_rows(81920, 4096, 1, 0, 64), 8192u);

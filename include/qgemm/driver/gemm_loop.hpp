@@ -99,7 +99,7 @@ struct has_tile_in_place<Kernels, std::void_t<decltype(&Kernels::tile_in_place)>
 /// do too little with each packed element to pay for the copy (AVX2 fp32 on Zen 3, in-process,
 /// best of 4, alternating, M = K = 4096: N = 32, 64, 128 +8-15%, +5-10%, +2-39%; 2048 x 64 x
 /// 8192 +18-39%; AVX-512 VNNI u8 on Sapphire Rapids: 4096 x 64 x 4096 +15%, 4096 x 128 x 4096
-/// +15-20%, 2048 x 128 x 8192 +10-20%; AVX2 u8s8 on the same CPU, no difference).
+/// +15-20%, 2048 x 128 x 8192 +10-20%; int8 reads A in place on AVX-512 VNNI only).
 template <class Kernels>
 bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threads,
                      std::size_t row_bytes) {
@@ -277,10 +277,10 @@ void run_blocked_packed(MatrixView<const TA> A, std::size_t N, std::size_t group
   const std::size_t M = A.rows();
   const Blocking blk = blocking<Kernels>(M, N, groups, threads);
   const std::size_t t = static_cast<std::size_t>(std::max(threads, 1));
-  const std::size_t row_bytes = groups * G * sizeof(AElem);
+  const std::size_t row = groups * G;  // elements of a packed row
   const std::size_t rows = blk.split_rows
-                               ? chunk_rows(M, row_bytes, blk.mc * t, t * Kernels::mr * 8, threads)
-                               : chunk_rows(M, row_bytes, blk.mc, 0, threads);
+                               ? chunk_rows(M, row, blk.mc * t, t * Kernels::mr * 8, threads)
+                               : chunk_rows(M, row, blk.mc, 0, threads);
   for_each_packed_chunk<Kernels, G>(
       A, groups * G, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
         run_blocked<Kernels, S4>(a, n, N, groups, weights, kernels::rows_from(e, m0), threads);

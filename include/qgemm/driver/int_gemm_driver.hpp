@@ -217,7 +217,7 @@ void run_grouped(MatrixView<const TA> A, const PackedWeights& W, const EpilogueP
                  int threads) {
   using AElem = typename Kernels::AElem;
   const std::size_t kp = W.padded_k(), mr = Kernels::mr;
-  const std::size_t rows = chunk_rows(A.rows(), kp * sizeof(AElem), mr, mr, threads);
+  const std::size_t rows = chunk_rows(A.rows(), kp, mr, mr, threads);
   const WeightBlocksOf<S4> weights(W, threads);
   for_each_packed_chunk<Kernels, pack::kKGroup>(
       A, kp, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {

@@ -96,33 +96,34 @@ void pack_activation_panel(const TA* a, std::size_t lda, std::size_t rows, std::
   pack_activations<G>(a, lda, rows, K, kp, Kernels::mr, out, k_begin);
 }
 
-/// Bytes of packed activations per thread in a chunk (chunk_rows). Tests lower it, so that
-/// small products run in many chunks.
+/// Packed activations per thread in a chunk (chunk_rows), in elements. Tests lower it, so
+/// that small products run in many chunks.
 ///
-/// 1 MiB, half the L2 of a Sapphire Rapids core: a chunk's packed rows are read back from L2
-/// (AVX-512 VNNI s8 there, in-process, against 4 MiB: 8192 x 64 x 1024 454 -> 569 GOP/s,
-/// 4096 x 128 x 4096 +12%, 2 threads +4-8%; 2048^3, 1024 x 4096 x 4096 and 4096 x 256 x 2048
-/// within 2%; on Zen 3, whose L2 is 512 KiB, 1 to 8 MiB ran the same).
-inline std::size_t& packed_chunk_bytes_per_thread() {
-  static std::size_t bytes = std::size_t{1} << 20;
-  return bytes;
+/// 1 Mi: 1 MiB of int8, half the L2 of a Sapphire Rapids core, so a chunk's packed rows are read
+/// back from L2 (AVX-512 VNNI s8 there, pinned qgemm-bench, ratio to oneDNN's s8s8 in the same
+/// run, against 4 MiB: 8192 x 64 x 1024 0.67 -> 0.80, 4096 x 64 x 4096 0.62-0.66 -> 0.77-0.81;
+/// 2048^3, 1024 x 4096 x 4096 and 512 x 4096 x 14336 the same). 4 MiB of fp32: in 1 MiB chunks
+/// fp32 2048^3 and 512 x 4096 x 14336 lost 3-5% there. On Zen 3 1-8 MiB of fp32 ran the same.
+inline std::size_t& packed_chunk_elements_per_thread() {
+  static std::size_t elements = std::size_t{1} << 20;
+  return elements;
 }
 
-/// Rows of A that for_each_packed_chunk packs at a time: whole `unit`s of rows, at least
-/// `fewest`, and packed_chunk_bytes_per_thread() per thread (for at most 8 threads), in equal
-/// chunks; M when A fits in one.
+/// Rows of A, `row_elements` elements each once packed, that for_each_packed_chunk packs at a
+/// time: whole `unit`s of rows, at least `fewest`, and packed_chunk_elements_per_thread() per
+/// thread (for at most 8 threads), in equal chunks; M when A fits in one.
 ///
 /// Why chunks: all of a large A packed at once went to memory and came back before the
 /// kernels read it, and past ScratchCache's 64 MiB it faulted on fresh pages on every call
 /// (AVX2 fp32 4096 x 64 x 4096 on Zen 3, in-process: 30 GFLOP/s packed whole, 75-77 in chunks
 /// of 1-8 MiB; 1024^3, 2048^3 and 4096 x 4096 x 64 the same within 1-2%).
-inline std::size_t chunk_rows(std::size_t M, std::size_t row_bytes, std::size_t unit,
+inline std::size_t chunk_rows(std::size_t M, std::size_t row_elements, std::size_t unit,
                               std::size_t fewest, int threads) {
   const std::size_t t = static_cast<std::size_t>(std::clamp(threads, 1, 8));
-  const std::size_t budget = t * packed_chunk_bytes_per_thread();
+  const std::size_t budget = t * packed_chunk_elements_per_thread();
   unit = std::max<std::size_t>(unit, 1);
-  const std::size_t rows =
-      pack::round_up(std::max({budget / std::max<std::size_t>(row_bytes, 1), unit, fewest}), unit);
+  const std::size_t rows = pack::round_up(
+      std::max({budget / std::max<std::size_t>(row_elements, 1), unit, fewest}), unit);
   if (rows >= M) return M;
   const std::size_t chunks = (M + rows - 1) / rows;
   const std::size_t even = pack::round_up((M + chunks - 1) / chunks, unit);
