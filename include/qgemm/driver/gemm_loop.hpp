@@ -282,7 +282,7 @@ void run_blocked_packed(MatrixView<const TA> A, std::size_t N, std::size_t group
                                ? chunk_rows(M, row, blk.mc * t, t * Kernels::mr * 8, threads)
                                : chunk_rows(M, row, blk.mc, 0, threads);
   for_each_packed_chunk<Kernels, G>(
-      A, groups * G, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
+      A, row, rows, threads, [&](const AElem* a, std::size_t m0, std::size_t n) {
         run_blocked<Kernels, S4>(a, n, N, groups, weights, kernels::rows_from(e, m0), threads);
       });
 }
