@@ -169,6 +169,43 @@ TEST(IntGemmLayout, U8ActivationsInPlaceOrPackedAreExact) {
   }
 }
 
+// Paths with staged weights on Intel CPUs (AVX2, and AVX-512 without VNNI, which runs its tiles;
+// stages_weights): where two or more tiles read a weight micro-panel, the first writes its
+// widened copy and the others read that. Rows 3 (a full tile and a short one), 4, 33 and 64, K of
+// one and of several K blocks, extreme operands (255 x -128 and 255 x 127 in every product of a
+// row), 1 and 2 threads: the reference's bits on every path. (Rows one at a time, which stage too:
+// test_row_kernels.cpp.)
+TEST(IntGemmLayout, StagedWeightCopiesAreExact) {
+  struct Case {
+    std::size_t M, N, K;
+  };
+  for (const Case c :
+       {Case{3, 100, 300}, Case{4, 50, 3001}, Case{33, 70, 1001}, Case{64, 48, 2050}}) {
+    SCOPED_TRACE(testing::Message() << "M=" << c.M << " N=" << c.N << " K=" << c.K);
+    Rng rng(31 + c.M + c.K);
+    Matrix<std::uint8_t> A(c.M, c.K, 5);
+    Matrix<std::int8_t> B(c.N, c.K);
+    fill_uniform_int(rng, A, 0, 255);
+    fill_uniform_int(rng, B, -128, 127);
+    for (std::size_t k = 0; k < c.K; ++k) {
+      A.at(0, k) = 255;
+      B.at(0, k) = -128;
+      B.at(c.N - 1, k) = 127;
+    }
+    const auto ref = reference_gemm(A, 0, B, 0);
+    for (const Isa isa : qgemm::available_isas())
+      for (const int threads : {1, 2}) {
+        Matrix<std::int32_t> C(c.M, c.N, 3, -9);
+        qgemm::gemm(A.cview(), 0, B.cview(), 0, C.view(), {threads, isa});
+        for (std::size_t m = 0; m < c.M; ++m)
+          for (std::size_t n = 0; n < c.N; ++n)
+            ASSERT_EQ(C.at(m, n), ref[m * c.N + n])
+                << qgemm::isa_name(isa) << " threads=" << threads << " m=" << m << " n=" << n;
+        EXPECT_TRUE(padding_untouched(C, -9));
+      }
+  }
+}
+
 // At the K bound the result is exact at the edge of int32; one past it is refused.
 TEST(IntGemmBound, ExactAtTheInt32Bound) {
   const std::size_t K = qgemm::max_exact_k(255, 128);

@@ -24,6 +24,7 @@ struct CpuFeatures {
   bool avx512_vnni = false;
   bool os_saves_ymm = false;  ///< XCR0 has the SSE and AVX state bits
   bool os_saves_zmm = false;  ///< XCR0 also has the opmask and upper-zmm state bits
+  bool amd = false;           ///< vendor "AuthenticAMD" (kernel choices measured per vendor)
   std::string brand;          ///< e.g. "Intel(R) Xeon(R) Platinum 8480+", empty if unknown
   std::size_t l1d_bytes = 0;  ///< per core; 0 if unknown
   std::size_t l2_bytes = 0;   ///< per core (or per cluster); 0 if unknown
@@ -77,6 +78,7 @@ inline CpuFeatures read_cpu_features() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return f;
   const unsigned max_leaf = a;
+  f.amd = b == 0x68747541u && d == 0x69746E65u && c == 0x444D4163u;  // "Auth" "enti" "cAMD"
   __get_cpuid(1, &a, &b, &c, &d);
   const bool osxsave = (c >> 27) & 1;
   f.fma = (c >> 12) & 1;

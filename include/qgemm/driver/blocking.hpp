@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <type_traits>
 
 #include "../cpu/cpu_features.hpp"
 #include "../pack/panel_layout.hpp"
@@ -49,6 +50,27 @@ inline bool tile_rows_crowd_l1(std::size_t row_bytes, std::size_t rows) {
   return (rows + offsets - 1) / offsets > 4;
 }
 
+/// Whether a path's tiles read copies of weight micro-panels (tile_staged,
+/// kernel_traits.hpp); `elem`: the element they read, staged or not.
+template <class Kernels, class = void>
+struct has_tile_staged : std::false_type {
+  using elem = typename Kernels::BElem;
+};
+template <class Kernels>
+struct has_tile_staged<Kernels, std::void_t<decltype(&Kernels::tile_staged)>> : std::true_type {
+  using elem = typename Kernels::StagedElem;
+};
+
+/// Whether the tiles of a path with tile_staged read staged copies on this CPU. On Intel they
+/// do: the AVX2 tiles of 2 rows spend 4 vpmovsxbw per 8 vpmaddwd on the port the others leave
+/// them (Sapphire Rapids, one tile in L1: 76-79% -> 91-94% of peak/madd256; pinned calls: u8
+/// 512 x 4096 x 4096 +13%, 16 x 4096 x 14336 +25-33%). Not on AMD: on Zen 3 a tile reading
+/// pre-widened weights ran slower than one widening its own (README, "Why exactness costs").
+template <class Kernels>
+bool stages_weights() {
+  return has_tile_staged<Kernels>::value && !cpu_features().amd;
+}
+
 /// Block sizes of one call. A group is the unit of K of the layout (4 k of int8, 1 k of fp32);
 /// a group of one channel is 4 bytes for every element type.
 struct Blocking {
@@ -61,7 +83,11 @@ struct Blocking {
 template <class Kernels>
 Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads) {
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
-  constexpr std::size_t BW = pack::kBlockWidth, group_bytes = 4;
+  // One channel's group of a weight micro-panel as the tiles read it: 4 bytes, or 4 staged
+  // elements.
+  constexpr std::size_t BW = pack::kBlockWidth;
+  const std::size_t group_bytes =
+      stages_weights<Kernels>() ? 4 * sizeof(typename has_tile_staged<Kernels>::elem) : 4;
   const CacheSizes c = cache_sizes();
   Blocking b{};
   // One micro-panel of rows (decode): the weights are read once whatever kc is, so K is not

@@ -132,6 +132,9 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
   const std::size_t NR = (M == 1 ? row_np : Kernels::np) * pack::kPanelWidth;
   constexpr bool can_read_in_place = has_tile_in_place<Kernels>::value && !S4;
   const bool in_place = can_read_in_place && a_ld > 0;
+  constexpr bool can_stage = has_tile_staged<Kernels>::value && !S4;
+  const bool stages = can_stage && stages_weights<Kernels>();
+  using StagedElem = typename has_tile_staged<Kernels>::elem;
   // Elements from one row of A to the next: a packed row holds K padded to whole groups.
   const std::size_t kp = in_place ? a_ld : groups * Kernels::k_group;
   const Blocking blk = blocking<Kernels>(M, N, groups, threads);
@@ -179,6 +182,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     const std::size_t sums_size =
         keeps_sums ? std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds : 0;
     ScratchBuffer<Acc> sums(sums_size);
+    // The staged copy of one weight micro-panel (tile_staged), for one block of K.
+    ScratchBuffer<StagedElem> staged_panel(stages && m1 - m0 > MR ? blk.kc_groups * NR * 4 : 0);
     if (groups == 0) std::fill(sums.data(), sums.data() + sums_size, Acc{});  // K = 0
     for (std::size_t ic = m0; ic < m1; ic += blk.mc) {                        // ic: rows of A
       const std::size_t ic1 = std::min(m1, ic + blk.mc);
@@ -187,6 +192,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
       // most, which covers a panel from two tiles on; the driver's own hints come in bursts
       // before each tile, and pay from four tiles on.
       const bool prefetch = tiles >= (in_kernel ? 2 : 4);
+      // Staging pays where two or more tiles read the copy (and the CPU gains: stages_weights).
+      const bool staged = can_stage && in_kernel && stages && !in_place && tiles >= 2;
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
         // The (row block, K block) after this one: the same rows and the next K block, or the
@@ -217,7 +224,9 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
           for (std::size_t ir = ic, strip = 1; ir < ic1; ir += strip * MR) {
             Acc* t = keeps_sums ? sums.data() + (ir - ic) * lds + (jr - n0) : nullptr;
             if constexpr (in_kernel) {
-              strip = std::max<std::size_t>(1, (ic1 - ir) / MR);
+              // Staged: the first tile alone, which leaves the copy the others read.
+              const bool copies = staged && ir == ic;
+              strip = copies ? 1 : std::max<std::size_t>(1, (ic1 - ir) / MR);
               next_a.advance(a_lines * strip);
               // The last block of K goes through the epilogue inside the tile.
               const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
@@ -234,6 +243,14 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                 x.epilogue = &e;
                 x.output = {first, e.ldo * bytes, rows, (offset + cols * bytes + 63) / 64,
                             output_beyond_l2};
+              }
+              if constexpr (can_stage) {
+                if (copies) x.stage_out = staged_panel.data();
+                if (staged && !copies) {
+                  Kernels::tile_staged(rows, panels, a + ir * kp, staged_panel.data(),
+                                       panels * pack::kPanelWidth * 4, pg, pg1, t, lds, pg > 0, x);
+                  continue;
+                }
               }
               if constexpr (can_read_in_place) {
                 if (in_place) {

@@ -25,6 +25,13 @@
 //                  starts at a + r * extras.a_ld, its group g k_group * g elements on (fp32
 //                  activations, or u8 activations whose K is whole groups: nothing to flip or
 //                  pad)
+//   StagedElem, tile_staged(...)   (optional)
+//                  tile_fused given extras.stage_out also copies the weights of its groups
+//                  [g0, g1) there, as its tiles read them (AVX2: widened to int16), panels *
+//                  64 StagedElem per group; tile_staged is tile_fused on such a copy, which
+//                  holds group g0 on (group_stride in StagedElem). Where two or more tiles read
+//                  a micro-panel in one block of K, the first one copies and the rest read the
+//                  copy.
 //   tile_s4(...)   (optional: without it s4 weights are unpacked to s8 blocks) the same
 //                  contract on s4 weights: group_stride bytes hold two k groups (low
 //                  nibbles g, high nibbles g + 1, offset binary); g0 and g1 even
@@ -122,6 +129,7 @@ struct TileExtras {
   std::size_t m0 = 0, n0 = 0, cols = 0;
   std::size_t a_ld = 0;  ///< tile_in_place: elements from one row of A to the next
   std::size_t tiles = 1, a_step = 0;
+  void* stage_out = nullptr;  ///< paths with tile_staged: the copy of the weights to write
 };
 
 template <Isa I>

@@ -262,6 +262,17 @@ struct InPlaceTileDispatch {
   static constexpr auto in_place_tile_entry = routed_entry_of<InPlaceTile<R, P>>();
 };
 
+/// The `tile_staged` entry point (kernel_traits.hpp) of a path whose StagedTile<rows, panels>
+/// reads the copy of a weight micro-panel that a tile_fused call left (StagedElem): the
+/// tile_fused table of the other instantiation, of the same shapes (one-row tiles up to NP1
+/// panels).
+template <template <std::size_t, std::size_t> class StagedTile, std::size_t MR, std::size_t NP,
+          class AElem, class StagedElem, std::size_t NP1 = NP>
+struct StagedTileDispatch {
+  static constexpr auto tile_staged =
+      &FusedTileDispatch<StagedTile, MR, NP, AElem, StagedElem, std::int32_t, NP1>::tile_fused;
+};
+
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
 /// group_stride bytes, pack/panel_layout.hpp); g0 and g1 are even. One-row tiles go up to NP1
 /// panels (s4_row_np).
