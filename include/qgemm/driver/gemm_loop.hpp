@@ -193,7 +193,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
       // before each tile, and pay from four tiles on.
       const bool prefetch = tiles >= (in_kernel ? 2 : 4);
       // Staging pays where two or more tiles read the copy (and the CPU gains: stages_weights).
-      const bool staged = can_stage && in_kernel && stages && !in_place && tiles >= 2;
+      const bool staged = in_kernel && stages && !in_place && tiles >= 2;
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
         const std::size_t pg1 = std::min(groups, pg + blk.kc_groups);
         // The (row block, K block) after this one: the same rows and the next K block, or the

@@ -50,7 +50,7 @@ QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m128i load_quarter(const std::int8_t* p,
 }
 
 /// The 16 int16 weights of quarter q (4 channels x 4 k) of a group at p: s8 weights widened, or
-/// a staged copy (stage_panel) as it is.
+/// a staged copy (TileExtras::stage_out) as it is.
 QGEMM_TARGET_AVX2 QGEMM_ALWAYS_INLINE __m256i quarter_words(const std::int8_t* p, std::size_t q) {
   return _mm256_cvtepi8_epi16(load_quarter(p, q));
 }
@@ -155,7 +155,6 @@ struct IntKernels<Isa::avx2>
       x86::FusedTileDispatch<x86_avx2::Tile, 2, 1, std::int16_t, std::int8_t, std::int32_t, 3>,
       x86::StagedTileDispatch<x86_avx2::StagedTile, 2, 1, std::int16_t, std::int16_t, 3> {
   using AElem = std::int16_t;
-  using StagedElem = std::int16_t;  // tile_staged: weights widened by the strip's first tile
 };
 
 /// The AVX-512 path without VNNI (Skylake-SP/X) runs the AVX2 integer kernels; a zmm vpmaddwd

@@ -267,10 +267,11 @@ struct InPlaceTileDispatch {
 /// tile_fused table of the other instantiation, of the same shapes (one-row tiles up to NP1
 /// panels).
 template <template <std::size_t, std::size_t> class StagedTile, std::size_t MR, std::size_t NP,
-          class AElem, class StagedElem, std::size_t NP1 = NP>
+          class AElem, class Staged, std::size_t NP1 = NP>
 struct StagedTileDispatch {
+  using StagedElem = Staged;
   static constexpr auto tile_staged =
-      &FusedTileDispatch<StagedTile, MR, NP, AElem, StagedElem, std::int32_t, NP1>::tile_fused;
+      &FusedTileDispatch<StagedTile, MR, NP, AElem, Staged, std::int32_t, NP1>::tile_fused;
 };
 
 /// The `tile_s4` entry point: the same contract as `tile` on s4 weights (two groups per
