@@ -63,9 +63,10 @@ struct has_tile_staged<Kernels, std::void_t<decltype(&Kernels::tile_staged)>> : 
 
 /// Whether the tiles of a path with tile_staged read staged copies on this CPU. On Intel they
 /// do: the AVX2 tiles of 2 rows spend 4 vpmovsxbw per 8 vpmaddwd on the port the others leave
-/// them (Sapphire Rapids, one tile in L1: 76-79% -> 91-94% of peak/madd256; pinned calls: u8
-/// 512 x 4096 x 4096 +13%, 16 x 4096 x 14336 +25-33%). Not on AMD: on Zen 3 a tile reading
-/// pre-widened weights ran slower than one widening its own (README, "Why exactness costs").
+/// them (Sapphire Rapids, one tile in L1: 76-79% -> 91-94% of peak/madd256; pinned qgemm-bench,
+/// u8s8 / oneDNN AVX2: 512^3 0.60-0.62 -> 0.64-0.66, 16 x 4096 x 14336 1.19-1.20 -> 1.55-1.79).
+/// Not on AMD: on Zen 3 a tile reading pre-widened weights ran slower than one widening its own
+/// (README, "Why exactness costs").
 template <class Kernels>
 bool stages_weights() {
   return has_tile_staged<Kernels>::value && !cpu_features().amd;
