@@ -115,8 +115,11 @@ void check_kernels(qgemm_test::Rng& rng) {
   for (const std::size_t tiles : {1, 2, 5}) {
     expect_strip_equals_tiles<Kernels, false, 1>(rng, tiles);
     expect_strip_equals_tiles<Kernels, false, Kernels::np>(rng, tiles);
-    if constexpr (qgemm::detail::has_tile_in_place<Kernels>::value)
+    if constexpr (qgemm::detail::has_tile_in_place<Kernels>::value) {
       expect_strip_equals_tiles<Kernels, true, Kernels::np>(rng, tiles);
+      // One panel in place: the edge tiles of a block.
+      expect_strip_equals_tiles<Kernels, true, 1>(rng, tiles);
+    }
     // One-row tiles, as wide as they come (decode; RowKernels).
     using Rows = qgemm::detail::RowKernels<Kernels>;
     expect_strip_equals_tiles<Rows, false, row_np_of<Kernels>::value>(rng, tiles);
@@ -149,6 +152,48 @@ TEST(TileStrips, Avx512) {
 }
 TEST(TileStrips, Avx512Vnni) {
   check_path<Isa::avx512_vnni>();
+}
+
+// The next block of A, handed to the tiles (TileExtras::activations) rather than hinted by the
+// driver: the pieces the driver takes, split over the tiles of a strip, walk every line the
+// driver would hint, once each and in order. Chunks of 200 bytes (4 lines, the last partly),
+// 1000 bytes apart; pieces of 3, 7, 1, 4 and the rest; strips of 1 and 3 tiles; lines the driver
+// hints itself in between.
+TEST(TileHints, ActivationLinesCoverTheNextBlockOnce) {
+  constexpr std::size_t chunks = 5, bytes = 200, stride = 1000, lines = chunks * 4;
+  std::vector<char> block(chunks * stride);
+  std::vector<const char*> expected;
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t offset = 0; offset < bytes; offset += 64)
+      expected.push_back(block.data() + c * stride + offset);
+  ASSERT_EQ(expected.size(), lines);
+  for (const std::size_t tiles : {1, 3}) {
+    qgemm::detail::Prefetcher next(block.data(), chunks, bytes, stride);
+    ASSERT_EQ(next.lines(), lines);
+    std::vector<const char*> walked;
+    for (const std::size_t piece : {3, 7, 1, 4, 100}) {
+      TileExtras x;
+      x.tiles = tiles;
+      x.activations = next.take(piece);
+      EXPECT_EQ(x.activations.lines, std::min(piece, lines - walked.size()));
+      qgemm::kernels::x86::StripTiles<8> strip(x, 0);
+      const std::uint8_t* a = nullptr;
+      std::int32_t* out = nullptr;
+      do
+        for (qgemm::kernels::x86::StridedLines l(strip.extras().activations); l.left() > 0;)
+          walked.push_back(l.next());
+      while (strip.next(a, out));
+    }
+    EXPECT_EQ(walked, expected) << tiles << " tiles";
+    EXPECT_EQ(next.take(1).lines, 0u);
+  }
+  // Lines the driver hints itself (advance) between two pieces are passed over by the second.
+  qgemm::detail::Prefetcher next(block.data(), chunks, bytes, stride);
+  next.take(3);
+  next.advance(2);
+  std::vector<const char*> walked;
+  for (qgemm::kernels::x86::StridedLines l(next.take(4)); l.left() > 0;) walked.push_back(l.next());
+  EXPECT_EQ(walked, std::vector<const char*>(expected.begin() + 5, expected.begin() + 9));
 }
 
 }  // namespace

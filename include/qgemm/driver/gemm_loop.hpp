@@ -46,6 +46,15 @@ class Prefetcher {
     const std::size_t each = (lines() + parts - 1) / parts, first = std::min(lines(), i * each);
     return {data_ + first * 64, std::min(n * each, lines() - first)};
   }
+  /// The next `n` lines, for a kernel to hint (TileExtras::activations), passed over here.
+  kernels::StridedPrefetch take(std::size_t n) {
+    const std::size_t chunk_lines = std::max<std::size_t>(1, (bytes_ + 63) / 64);
+    const std::size_t first = chunk_ * chunk_lines + offset_ / 64;
+    const std::size_t count = std::min(n, lines() - std::min(lines(), first));
+    const std::size_t next = first + count;
+    chunk_ = next / chunk_lines, offset_ = next % chunk_lines * 64;
+    return {data_, chunk_lines, stride_, first, count};
+  }
   /// Hints the next `n` lines.
   void advance(std::size_t n) {
     for (; n > 0 && chunk_ < chunks_; --n) {
@@ -227,12 +236,19 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
               // Staged: the first tile alone, which leaves the copy the others read.
               const bool copies = staged && ir == ic;
               strip = copies ? 1 : std::max<std::size_t>(1, (ic1 - ir) / MR);
-              next_a.advance(a_lines * strip);
               // The last block of K goes through the epilogue inside the tile.
               const std::size_t rows = std::min(MR, ic1 - ir), cols = std::min(NR, n1 - jr);
               const bool last = pg1 == groups;
               kernels::TileExtras x;
               x.prefetch = next_b.part((ir - ic) / MR, tiles, strip);
+              // The tiles spread these over their K loops, a line per group: hinted in one burst
+              // before the call they filled the L1 miss buffers and stalled it (perf: 2.9% of
+              // fp32 1024^3; pinned qgemm-bench, ratio to oneDNN, 3 runs each: fp32 1024^3
+              // 0.90-0.96 -> 0.99-1.04, fp32 4096 x 64 x 4096 0.68 -> 0.77-0.79). Lines beyond a
+              // line per group (K of a few groups) are still hinted here.
+              const std::size_t a_want = a_lines * strip, a_room = strip * (pg1 - pg);
+              x.activations = next_a.take(std::min(a_want, a_room));
+              if (a_want > a_room) next_a.advance(a_want - a_room);
               x.m0 = ir, x.n0 = jr, x.cols = cols, x.a_ld = in_place ? kp : 0;
               x.tiles = strip, x.a_step = MR * kp;
               if (last) {

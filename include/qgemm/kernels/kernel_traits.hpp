@@ -108,6 +108,15 @@ struct OutputPrefetch {
   bool to_l2 = false;
 };
 
+/// Lines of a strided range that a tile_fused call hints towards L2, one per group of K: the
+/// range is chunks of `chunk_lines` lines, `stride` bytes apart, from `data`; the call hints its
+/// lines [first, first + lines), line l at data + (l / chunk_lines) * stride + (l % chunk_lines)
+/// * 64. The driver's next block of A: packed micro-panels, or rows in place, each a chunk.
+struct StridedPrefetch {
+  const char* data = nullptr;
+  std::size_t chunk_lines = 1, stride = 0, first = 0, lines = 0;
+};
+
 struct EpilogueArgs;
 
 /// What a tile_fused call does besides its sums. With `epilogue` set the tile runs the last
@@ -119,12 +128,14 @@ struct EpilogueArgs;
 /// A call may run a strip of `tiles` tiles of mr rows each down one weight micro-panel: tile i
 /// reads A at a + i * a_step, keeps its partial sums at out + i * mr * ldt, writes output rows
 /// from m0 + i * mr, hints its own output rows (`output` describes tile 0's) and lines
-/// [i * each, (i + 1) * each) of the `prefetch` range, each = ceil(prefetch.lines / tiles).
+/// [i * each, (i + 1) * each) of the `prefetch` range, each = ceil(prefetch.lines / tiles), and
+/// likewise of the `activations` range.
 /// The kernel's entry, its constants and the driver's bookkeeping are then paid once per strip
 /// rather than once per tile, which is most of a tile's time when K is short.
 struct TileExtras {
   PanelPrefetch prefetch;
-  OutputPrefetch output;  ///< the output lines the epilogue will write (the first tile's)
+  StridedPrefetch activations;  ///< the next block of A
+  OutputPrefetch output;        ///< the output lines the epilogue will write (the first tile's)
   const EpilogueArgs* epilogue = nullptr;
   std::size_t m0 = 0, n0 = 0, cols = 0;
   std::size_t a_ld = 0;  ///< tile_in_place: elements from one row of A to the next

@@ -55,22 +55,51 @@ inline std::uint64_t load_u64(const void* p) {
   return v;
 }
 
+/// The lines of a StridedPrefetch range in order, without a division per line: next() returns
+/// the next one's address.
+class StridedLines {
+ public:
+  explicit StridedLines(const StridedPrefetch& r) : left_(r.lines) {
+    if (left_ == 0) return;
+    chunk_lines_ = r.chunk_lines;
+    in_chunk_ = r.chunk_lines - r.first % r.chunk_lines;
+    jump_ = static_cast<std::ptrdiff_t>(r.stride) - static_cast<std::ptrdiff_t>(64 * r.chunk_lines);
+    at_ = r.data + r.first / r.chunk_lines * r.stride + r.first % r.chunk_lines * 64;
+  }
+  std::size_t left() const { return left_; }
+  /// Requires left() > 0.
+  QGEMM_ALWAYS_INLINE const char* next() {
+    const char* line = at_;
+    --left_;
+    at_ += 64;
+    if (--in_chunk_ == 0) at_ += jump_, in_chunk_ = chunk_lines_;
+    return line;
+  }
+
+ private:
+  const char* at_ = nullptr;
+  std::size_t left_, chunk_lines_ = 1, in_chunk_ = 1;
+  std::ptrdiff_t jump_ = 0;
+};
+
 /// The hints of a tile_fused call (TileExtras), issued in the first groups of its K loop: two
-/// lines of the next weight micro-panel and one row of output lines (for writing: PREFETCHW
-/// where the caller's target has it; or into L2, OutputPrefetch::to_l2) per group. The groups after
-/// those run without the bookkeeping, so the fewer hinted groups the better: a row's lines go out
-/// together.
+/// lines of the next weight micro-panel, one line of the next block of A and one row of output
+/// lines (for writing: PREFETCHW where the caller's target has it; or into L2,
+/// OutputPrefetch::to_l2) per group. The groups after those run without the bookkeeping, so the
+/// fewer hinted groups the better: a row's lines go out together.
 class TileHints {
  public:
   TileHints(const TileExtras& x, std::size_t groups)
       : panel_(x.prefetch.data),
         panel_bytes_(64 * x.prefetch.lines),
+        activations_(x.activations),
         out_(x.output.data),
         out_stride_(x.output.stride),
         out_rows_(x.output.rows),
         row_lines_(x.output.row_lines),
         out_to_l2_(x.output.to_l2) {
-    groups_ = std::min(std::max((x.prefetch.lines + 1) / 2, out_rows_), groups);
+    groups_ =
+        std::min(std::max({(x.prefetch.lines + 1) / 2, activations_.left(), out_rows_}), groups);
   }
   /// Groups of K, from the first, that issue hints.
   std::size_t groups() const { return groups_; }
@@ -79,6 +108,7 @@ class TileHints {
     if (at_ < panel_bytes_) _mm_prefetch(panel_ + at_, _MM_HINT_T1);
     if (at_ + 64 < panel_bytes_) _mm_prefetch(panel_ + at_ + 64, _MM_HINT_T1);
     at_ += 128;
+    if (activations_.left() > 0) _mm_prefetch(activations_.next(), _MM_HINT_T1);
     if (out_rows_ == 0) return;
     if (out_to_l2_)
       for (std::size_t l = 0; l < row_lines_; ++l) _mm_prefetch(out_ + 64 * l, _MM_HINT_T1);
@@ -91,6 +121,7 @@ class TileHints {
  private:
   const char* panel_;
   std::size_t panel_bytes_, at_ = 0;
+  StridedLines activations_;
   const char* out_;
   std::size_t out_stride_, out_rows_, row_lines_, groups_ = 0;
   bool out_to_l2_;
@@ -120,10 +151,13 @@ class StripTiles {
         first_(x.prefetch.data),
         lines_(x.prefetch.lines),
         each_((x.prefetch.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
+        a_end_(x.activations.first + x.activations.lines),
+        a_each_((x.activations.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
         left_(x.tiles),
         ldt_(ldt) {
     x_.tiles = 1;
     x_.prefetch.lines = std::min(each_, lines_);
+    x_.activations.lines = std::min(a_each_, x.activations.lines);
   }
   /// The extras of the current tile.
   const TileExtras& extras() const { return x_; }
@@ -140,6 +174,8 @@ class StripTiles {
     if (x_.output.rows > 0) x_.output.data += R * x_.output.stride;
     done_ = std::min(lines_, done_ + each_);
     x_.prefetch = {first_ + 64 * done_, std::min(each_, lines_ - done_)};
+    x_.activations.first = std::min(a_end_, x_.activations.first + a_each_);
+    x_.activations.lines = std::min(a_each_, a_end_ - x_.activations.first);
     return true;
   }
 
@@ -147,7 +183,7 @@ class StripTiles {
   TileExtras x_;
   EpilogueArgs e_;
   const char* first_;
-  std::size_t lines_, each_;
+  std::size_t lines_, each_, a_end_, a_each_;
   std::ptrdiff_t left_;
   std::size_t ldt_, done_ = 0;
 };
