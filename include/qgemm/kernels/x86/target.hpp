@@ -149,15 +149,13 @@ class StripTiles {
       : x_(x),
         e_(x.epilogue != nullptr ? *x.epilogue : EpilogueArgs{}),
         first_(x.prefetch.data),
-        lines_(x.prefetch.lines),
-        each_((x.prefetch.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
-        a_end_(x.activations.first + x.activations.lines),
-        a_each_((x.activations.lines + x.tiles - 1) / std::max<std::size_t>(x.tiles, 1)),
+        panel_(0, x.prefetch.lines, x.tiles),
+        activations_(x.activations.first, x.activations.lines, x.tiles),
         left_(x.tiles),
         ldt_(ldt) {
     x_.tiles = 1;
-    x_.prefetch.lines = std::min(each_, lines_);
-    x_.activations.lines = std::min(a_each_, x.activations.lines);
+    x_.prefetch.lines = panel_.lines();
+    x_.activations.lines = activations_.lines();
   }
   /// The extras of the current tile.
   const TileExtras& extras() const { return x_; }
@@ -172,20 +170,31 @@ class StripTiles {
     if (out != nullptr) out += R * ldt_;
     x_.m0 += R;
     if (x_.output.rows > 0) x_.output.data += R * x_.output.stride;
-    done_ = std::min(lines_, done_ + each_);
-    x_.prefetch = {first_ + 64 * done_, std::min(each_, lines_ - done_)};
-    x_.activations.first = std::min(a_end_, x_.activations.first + a_each_);
-    x_.activations.lines = std::min(a_each_, a_end_ - x_.activations.first);
+    panel_.next(), activations_.next();
+    x_.prefetch = {first_ + 64 * panel_.at, panel_.lines()};
+    x_.activations.first = activations_.at, x_.activations.lines = activations_.lines();
     return true;
   }
 
  private:
+  /// A tile's share of a range of hinted lines [first, first + lines): `each` lines, tile
+  /// after tile, from `at`.
+  struct Share {
+    Share(std::size_t first, std::size_t lines, std::size_t tiles)
+        : at(first),
+          end(first + lines),
+          each((lines + tiles - 1) / std::max<std::size_t>(tiles, 1)) {}
+    std::size_t lines() const { return std::min(each, end - at); }
+    void next() { at = std::min(end, at + each); }
+    std::size_t at, end, each;
+  };
+
   TileExtras x_;
   EpilogueArgs e_;
   const char* first_;
-  std::size_t lines_, each_, a_end_, a_each_;
+  Share panel_, activations_;
   std::ptrdiff_t left_;
-  std::size_t ldt_, done_ = 0;
+  std::size_t ldt_;
 };
 
 /// The tile shapes of a path's tables: rows 1..MR with panels 1..NP, and one-row tiles up to
