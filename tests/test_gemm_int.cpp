@@ -49,6 +49,21 @@ class IntGemm : public testing::TestWithParam<std::tuple<Isa, Shape>> {
       EXPECT_TRUE(padding_untouched(C, -77));
     }
   }
+  /// gemm on u8 A (zero point za) and random s8 B packed with `params` gives the bits of the
+  /// reference on B itself.
+  void check_packed(std::uint32_t seed, int za, const qgemm::GroupedQuantParams& params) {
+    const Shape s = shape();
+    Rng rng(seed + s.K);
+    Matrix<std::uint8_t> A(s.M, s.K, 1);
+    Matrix<std::int8_t> B(s.N, s.K);
+    fill_uniform_int(rng, A, 0, 255);
+    fill_uniform_int(rng, B, -128, 127);
+    const auto W = qgemm::PackedWeights::pack(B.cview(), params);
+    Matrix<std::int32_t> C(s.M, s.N);
+    qgemm::gemm(A.cview(), za, W, C.view(), options());
+    const auto ref = reference_gemm(A, za, B, 0);
+    for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_EQ(C.storage[i], ref[i]) << i;
+  }
 };
 
 TEST_P(IntGemm, U8S8RandomWithZeroPoints) {
@@ -112,18 +127,19 @@ TEST_P(IntGemm, U8S8TwoThreads) {
 
 TEST_P(IntGemm, PackedWeightsMatchRawWeights) {
   const Shape s = shape();
-  Rng rng(99 + s.K);
-  Matrix<std::uint8_t> A(s.M, s.K, 1);
-  Matrix<std::int8_t> B(s.N, s.K);
-  fill_uniform_int(rng, A, 0, 255);
-  fill_uniform_int(rng, B, -128, 127);
-  const auto W = qgemm::PackedWeights::pack(
-      B.cview(),
-      qgemm::GroupedQuantParams::per_channel(s.N, s.K, 8, std::vector<float>(s.N, 0.5f)));
-  Matrix<std::int32_t> C(s.M, s.N);
-  qgemm::gemm(A.cview(), 7, W, C.view(), options());
-  const auto ref = reference_gemm(A, 7, B, 0);
-  for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_EQ(C.storage[i], ref[i]) << i;
+  check_packed(99, 7,
+               qgemm::GroupedQuantParams::per_channel(s.N, s.K, 8, std::vector<float>(s.N, 0.5f)));
+}
+
+// Weights quantized in groups of 8 along K: a call's per-channel correction sums the column
+// sums of every group of every block (plan_corrections), here with a zero point, over blocks of
+// channels and their padding.
+TEST_P(IntGemm, PackedPerGroupWeightsMatchRawWeights) {
+  const Shape s = shape();
+  const std::size_t groups = std::max<std::size_t>(1, (s.K + 7) / 8);  // K = 0: one group
+  check_packed(
+      77, 201,
+      qgemm::GroupedQuantParams::per_group(s.N, s.K, 8, 8, std::vector<float>(s.N * groups, 0.5f)));
 }
 
 std::string int_gemm_name(const testing::TestParamInfo<std::tuple<Isa, Shape>>& info) {

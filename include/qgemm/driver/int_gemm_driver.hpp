@@ -111,12 +111,19 @@ void plan_corrections(EpiloguePlan& plan, const PackedWeights& W, std::int32_t z
     plan.args.col_sums_factor = static_cast<std::int32_t>(za_eff);
     return;
   }
+  // Block by block in the sums' own order ([block][group][48], padding channels summing to 0):
+  // contiguous loops the compiler vectorises, where one channel at a time cost a division per
+  // channel and 4% of a 100^3 call.
   plan.col_corr.assign(stride, 0);
-  for (std::size_t n = 0; n < W.rows(); ++n) {
-    std::uint32_t sum = 0;
-    for (std::size_t g = 0; g < groups; ++g)
-      sum += static_cast<std::uint32_t>(wrap_mul(za_eff, W.column_sum(n, g)));
-    plan.col_corr[n] = static_cast<std::int32_t>(sum);
+  constexpr std::size_t BW = pack::kBlockWidth;
+  const std::uint32_t factor = static_cast<std::uint32_t>(za_eff);
+  const std::int32_t* sums = W.column_sums_data();
+  for (std::size_t b = 0; b < stride / BW; ++b) {
+    std::int32_t* corr = plan.col_corr.data() + b * BW;
+    for (std::size_t g = 0; g < groups; ++g, sums += BW)
+      for (std::size_t j = 0; j < BW; ++j)
+        corr[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(corr[j]) +
+                                            factor * static_cast<std::uint32_t>(sums[j]));
   }
   plan.args.col_corr = plan.col_corr.data();
 }
