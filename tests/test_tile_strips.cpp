@@ -180,7 +180,7 @@ TEST(TileHints, ActivationLinesCoverTheNextBlockOnce) {
       const std::uint8_t* a = nullptr;
       std::int32_t* out = nullptr;
       do
-        for (qgemm::kernels::x86::StridedLines l(strip.extras().activations); l.left() > 0;)
+        for (qgemm::kernels::StridedLines l(strip.extras().activations); l.left() > 0;)
           walked.push_back(l.next());
       while (strip.next(a, out));
     }
@@ -192,7 +192,7 @@ TEST(TileHints, ActivationLinesCoverTheNextBlockOnce) {
   next.take(3);
   next.advance(2);
   std::vector<const char*> walked;
-  for (qgemm::kernels::x86::StridedLines l(next.take(4)); l.left() > 0;) walked.push_back(l.next());
+  for (qgemm::kernels::StridedLines l(next.take(4)); l.left() > 0;) walked.push_back(l.next());
   EXPECT_EQ(walked, std::vector<const char*>(expected.begin() + 5, expected.begin() + 9));
 }
 

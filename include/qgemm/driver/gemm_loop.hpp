@@ -48,27 +48,23 @@ class Prefetcher {
   }
   /// The next `n` lines, for a kernel to hint (TileExtras::activations), passed over here.
   kernels::StridedPrefetch take(std::size_t n) {
-    const std::size_t chunk_lines = std::max<std::size_t>(1, (bytes_ + 63) / 64);
-    const std::size_t first = chunk_ * chunk_lines + offset_ / 64;
-    const std::size_t count = std::min(n, lines() - std::min(lines(), first));
-    const std::size_t next = first + count;
-    chunk_ = next / chunk_lines, offset_ = next % chunk_lines * 64;
-    return {data_, chunk_lines, stride_, first, count};
+    const std::size_t first = next_, count = std::min(n, lines() - first);
+    next_ += count;
+    return {data_, std::max<std::size_t>(1, (bytes_ + 63) / 64), stride_, first, count};
   }
   /// Hints the next `n` lines.
   void advance(std::size_t n) {
-    for (; n > 0 && chunk_ < chunks_; --n) {
 #if defined(__GNUC__) || defined(__clang__)
-      __builtin_prefetch(data_ + chunk_ * stride_ + offset_, 0, 2);
+    for (kernels::StridedLines l(take(n)); l.left() > 0;) __builtin_prefetch(l.next(), 0, 2);
+#else
+    take(n);
 #endif
-      offset_ += 64;
-      if (offset_ >= bytes_) offset_ = 0, ++chunk_;
-    }
   }
 
  private:
   const char* data_ = nullptr;
-  std::size_t chunks_ = 0, bytes_ = 0, stride_ = 0, chunk_ = 0, offset_ = 0;
+  std::size_t chunks_ = 0, bytes_ = 0, stride_ = 0;
+  std::size_t next_ = 0;  ///< lines hinted or taken so far
 };
 
 /// Whether the path's kernels hint the next weight micro-panel themselves and run the epilogue

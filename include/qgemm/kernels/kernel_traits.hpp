@@ -117,6 +117,34 @@ struct StridedPrefetch {
   std::size_t chunk_lines = 1, stride = 0, first = 0, lines = 0;
 };
 
+/// The lines of a StridedPrefetch range in order, without a division per line (the driver's own
+/// hints, Prefetcher::advance, and the x86 tiles' TileHints): next() returns the next one's
+/// address.
+class StridedLines {
+ public:
+  explicit StridedLines(const StridedPrefetch& r) : left_(r.lines) {
+    if (left_ == 0) return;
+    chunk_lines_ = r.chunk_lines;
+    in_chunk_ = r.chunk_lines - r.first % r.chunk_lines;
+    jump_ = static_cast<std::ptrdiff_t>(r.stride) - static_cast<std::ptrdiff_t>(64 * r.chunk_lines);
+    at_ = r.data + r.first / r.chunk_lines * r.stride + r.first % r.chunk_lines * 64;
+  }
+  std::size_t left() const { return left_; }
+  /// Requires left() > 0.
+  const char* next() {
+    const char* line = at_;
+    --left_;
+    at_ += 64;
+    if (--in_chunk_ == 0) at_ += jump_, in_chunk_ = chunk_lines_;
+    return line;
+  }
+
+ private:
+  const char* at_ = nullptr;
+  std::size_t left_, chunk_lines_ = 1, in_chunk_ = 1;
+  std::ptrdiff_t jump_ = 0;
+};
+
 struct EpilogueArgs;
 
 /// What a tile_fused call does besides its sums. With `epilogue` set the tile runs the last

@@ -55,33 +55,6 @@ inline std::uint64_t load_u64(const void* p) {
   return v;
 }
 
-/// The lines of a StridedPrefetch range in order, without a division per line: next() returns
-/// the next one's address.
-class StridedLines {
- public:
-  explicit StridedLines(const StridedPrefetch& r) : left_(r.lines) {
-    if (left_ == 0) return;
-    chunk_lines_ = r.chunk_lines;
-    in_chunk_ = r.chunk_lines - r.first % r.chunk_lines;
-    jump_ = static_cast<std::ptrdiff_t>(r.stride) - static_cast<std::ptrdiff_t>(64 * r.chunk_lines);
-    at_ = r.data + r.first / r.chunk_lines * r.stride + r.first % r.chunk_lines * 64;
-  }
-  std::size_t left() const { return left_; }
-  /// Requires left() > 0.
-  QGEMM_ALWAYS_INLINE const char* next() {
-    const char* line = at_;
-    --left_;
-    at_ += 64;
-    if (--in_chunk_ == 0) at_ += jump_, in_chunk_ = chunk_lines_;
-    return line;
-  }
-
- private:
-  const char* at_ = nullptr;
-  std::size_t left_, chunk_lines_ = 1, in_chunk_ = 1;
-  std::ptrdiff_t jump_ = 0;
-};
-
 /// The hints of a tile_fused call (TileExtras), issued in the first groups of its K loop: two
 /// lines of the next weight micro-panel, one line of the next block of A and one row of output
 /// lines (for writing: PREFETCHW where the caller's target has it; or into L2,
