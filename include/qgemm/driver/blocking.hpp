@@ -96,11 +96,12 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   // cut, and no partial sums go back and forth through memory. int8 whose whole K fits one
   // micro-panel in L1 (K up to 1024 on a 48 KiB L1) is not cut either, though A's lines then
   // pass through a full L1: the partial sums' round trip and a second pass of calls cost more
-  // (Sapphire Rapids AVX-512 VNNI, in-process, 5-7 pairs of alternating runs, median ratio: u8
-  // 768^3 +4.6%, 1000^3 +2.8%, 384 x 3072 x 768 +5.8%, 64 x 1024 x 1024 +5.2%, 1024^3 0.0%; s8
-  // 768^3 +4.8%, 1024^3 +2.3%; two blocks of 256 at K = 2048 -1.6%); fp32 (K up to 256) gained
-  // and lost 3-5% by shape, so keeps its K blocks. Otherwise even: s4 weights hold two groups
-  // per byte, so a K block starts at an even group.
+  // (Sapphire Rapids AVX-512 VNNI, pinned qgemm-bench, ratio to oneDNN, medians of three runs of
+  // each build alternating: u8s8 768^3 0.98 -> 1.00, 1000^3 0.95 -> 0.99, 128 x 768 x 768 0.94 ->
+  // 1.01, 1024^3 0.97 -> 0.99; s8s8 768^3 1.11 -> 1.17, 128 x 768 x 768 1.11 -> 1.20). Beyond L1
+  // the blocks stay (two of 256 groups at K = 2048 were slower in-process than four of 128), and
+  // fp32 (K up to 256) gained on some shapes and lost on others, so keeps its K blocks.
+  // Otherwise even: s4 weights hold two groups per byte, so a K block starts at an even group.
   const bool whole_k = Kernels::k_group == 4 && groups * NR * group_bytes <= c.l1;
   b.kc_groups = M <= MR || whole_k
                     ? groups
