@@ -58,4 +58,31 @@ TEST(Blocking, Fp32CutsKWhereItsMicroPanelPassesFiveEighthsOfL1) {
   EXPECT_EQ(blocking<Kernels>(1000, 1000, groups / 2, 1).kc_groups, groups / 2);
 }
 
+#ifdef QGEMM_X86_KERNELS
+// Kernels that stream their micro-panel from L2 (takes_whole_k: the wide in-place tiles of
+// AVX-512 VNNI, 64 channels): all of K up to an eighth of L2, equal blocks within it beyond;
+// with all of K, one block of every channel (no partial sums to hold), and channel blocks that
+// start where tiles and blocks of weights both start (every 192).
+TEST(Blocking, WideTilesTakeAllOfKUpToAnEighthOfL2) {
+  using Wide = qgemm::kernels::IntKernels<qgemm::Isa::avx512_vnni>::WideInPlace;
+  static_assert(qgemm::detail::takes_whole_k<Wide>::value);
+  const std::size_t group_bytes = micro_panel_group_bytes<Wide>();
+  const std::size_t fits = cache_sizes().l2 / 8 / group_bytes;
+  for (const std::size_t N : {64, 1000, 5000}) {
+    for (const int threads : {1, 2}) {
+      SCOPED_TRACE(testing::Message() << "N=" << N << " threads=" << threads);
+      const auto whole = blocking<Wide>(1000, N, fits, threads);
+      EXPECT_EQ(whole.kc_groups, fits);
+      EXPECT_EQ(whole.nc % 192, 0u);
+      if (threads == 1) EXPECT_GE(whole.nc, N);
+      const auto cut = blocking<Wide>(1000, N, 3 * fits + 5, threads);
+      EXPECT_LT(cut.kc_groups, 3 * fits + 5);
+      EXPECT_LE(cut.kc_groups, fits + 2);  // evened up by at most 2
+      EXPECT_EQ(cut.nc % 192, 0u);
+      EXPECT_EQ(cut.mc % Wide::mr, 0u);
+    }
+  }
+}
+#endif
+
 }  // namespace

@@ -185,6 +185,43 @@ TEST(IntGemmLayout, U8ActivationsInPlaceOrPackedAreExact) {
   }
 }
 
+// u8 activations read in place by tiles of 6 rows x 64 channels (AVX-512 VNNI, from 48 rows:
+// wide_tiles_pay): tiles whose last panels lie in the next block of weights, starting at each of
+// a block's three panels (N = 100, 176, 1040: a last tile of 2, 3 and 1 panels); short tiles of
+// 1-5 rows (M = 53, 97, 50); K whole and, past an eighth of L2 (N <= 128 only), in blocks (K =
+// 8200); every product 255 x -128 or 255 x 127 in two rows; zero points 0 and 131; 1 and 2
+// threads. Other paths run their own tiles on the same calls.
+TEST(IntGemmLayout, WideInPlaceTilesAreExact) {
+  struct Case {
+    std::size_t M, N, K;
+  };
+  for (const Case c : {Case{53, 100, 8200}, Case{48, 64, 8}, Case{97, 176, 1024},
+                       Case{50, 1040, 64}, Case{61, 112, 300}}) {
+    SCOPED_TRACE(testing::Message() << "M=" << c.M << " N=" << c.N << " K=" << c.K);
+    Rng rng(41 + c.M + c.N);
+    Matrix<std::uint8_t> A(c.M, c.K);
+    Matrix<std::int8_t> B(c.N, c.K);
+    fill_uniform_int(rng, A, 0, 255);
+    fill_uniform_int(rng, B, -128, 127);
+    for (std::size_t k = 0; k < c.K; ++k) {
+      A.at(0, k) = A.at(c.M - 1, k) = 255;
+      B.at(0, k) = -128;
+      B.at(c.N - 1, k) = 127;
+    }
+    for (const int za : {0, 131}) {
+      const auto ref = reference_gemm(A, za, B, 0);
+      for (const Isa isa : qgemm::available_isas())
+        for (const int threads : {1, 2}) {
+          Matrix<std::int32_t> C(c.M, c.N);
+          qgemm::gemm(A.cview(), za, B.cview(), 0, C.view(), {threads, isa});
+          for (std::size_t i = 0; i < ref.size(); ++i)
+            ASSERT_EQ(C.storage[i], ref[i])
+                << qgemm::isa_name(isa) << " za=" << za << " threads=" << threads << " i=" << i;
+        }
+    }
+  }
+}
+
 // Paths with staged weights on Intel CPUs (AVX2, and AVX-512 without VNNI, which runs its tiles;
 // stages_weights): where two or more tiles read a weight micro-panel, the first writes its
 // widened copy and the others read that. Rows 3 (a full tile and a short one), 4, 33 and 64, K of

@@ -30,9 +30,10 @@ std::vector<WeightCase> weight_cases() {
 std::vector<Shape> linear_shapes() {
   // M = 40 is above the rows that read s4 weights in registers (kFusedS4MaxRows). 12 x 700:
   // two blocks of K, the last of which runs the epilogue inside the tiles (tile_fused). 1 x 101:
-  // one-row tiles of every width, their epilogue inside the tile.
-  return {{1, 1, 1},     {3, 5, 7}, {17, 65, 129}, {2, 3, 1031},  {1, 40, 4099},
-          {40, 50, 300}, {0, 5, 7}, {5, 7, 0},     {12, 40, 700}, {1, 101, 67}};
+  // one-row tiles of every width, their epilogue inside the tile. 64 x 100: u8 activations in
+  // the wide tiles of AVX-512 VNNI (6 rows x 64 channels), every epilogue in them.
+  return {{1, 1, 1}, {3, 5, 7}, {17, 65, 129}, {2, 3, 1031}, {1, 40, 4099}, {40, 50, 300},
+          {0, 5, 7}, {5, 7, 0}, {12, 40, 700}, {1, 101, 67}, {64, 100, 300}};
 }
 
 /// Activations as linear quantizes them: the params of each row and the dequantized values.

@@ -72,13 +72,21 @@ bool stages_weights() {
   return has_tile_staged<Kernels>::value && !cpu_features().amd;
 }
 
+/// Whether a path's kernels take all of K in one block whatever its length (Kernels::whole_k):
+/// their weight micro-panel streams from L2 rather than staying in L1.
+template <class Kernels, class = void>
+struct takes_whole_k : std::false_type {};
+template <class Kernels>
+struct takes_whole_k<Kernels, std::void_t<decltype(Kernels::whole_k)>>
+    : std::bool_constant<Kernels::whole_k> {};
+
 /// Block sizes of one call. A group is the unit of K of the layout (4 k of int8, 1 k of fp32);
 /// a group of one channel is 4 bytes for every element type.
 struct Blocking {
   std::size_t kc_groups;  ///< pc: groups per K block: a weight micro-panel fills 5/8 of L1
                           ///< (int8: all of K where that fits in L1)
   std::size_t mc;         ///< ic: rows per A block (a multiple of mr): A block in a quarter of L2
-  std::size_t nc;         ///< jc: channels per task (a multiple of 48)
+  std::size_t nc;         ///< jc: channels per task (a multiple of 48 and of the tile width)
   bool split_rows;        ///< threads share the rows (large M) rather than the channels
 };
 
@@ -102,10 +110,17 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   // the blocks stay (two of 256 groups at K = 2048 were slower in-process than four of 128), and
   // fp32 (K up to 256) gained on some shapes and lost on others, so keeps its K blocks.
   // Otherwise even: s4 weights hold two groups per byte, so a K block starts at an even group.
-  const bool whole_k = Kernels::k_group == 4 && groups * NR * group_bytes <= c.l1;
-  b.kc_groups = M <= MR || whole_k
-                    ? groups
-                    : std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes)) / 2 * 2;
+  // Kernels that stream their micro-panel from L2 (takes_whole_k) cut K only where the
+  // micro-panel would pass an eighth of L2: the next one comes in while a strip reads it, and
+  // with the block of A both must stay (K = 14336 whole, 917 KB: 0.6x).
+  const std::size_t l1_groups = std::max<std::size_t>(16, c.l1 * 5 / 8 / (NR * group_bytes));
+  const std::size_t l2_groups = std::max<std::size_t>(16, c.l2 / 8 / (NR * group_bytes));
+  const bool whole_k = takes_whole_k<Kernels>::value
+                           ? groups <= l2_groups
+                           : Kernels::k_group == 4 && groups * NR * group_bytes <= c.l1;
+  b.kc_groups = M <= MR || whole_k              ? groups
+                : takes_whole_k<Kernels>::value ? l2_groups / 2 * 2
+                                                : l1_groups / 2 * 2;
   b.kc_groups = std::clamp<std::size_t>(b.kc_groups, 1, std::max<std::size_t>(groups, 1));
   // Equal K blocks: a short last block would pay the partial sums' round trip and the
   // epilogue's stores over too little work.
@@ -117,14 +132,19 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   // A multiple of mr: row blocks must start where the packed micro-panels start.
   b.mc = std::clamp<std::size_t>(c.l2 / 4 / a_row_bytes, MR, 256) / MR * MR;
   b.mc = std::min(b.mc, pack::round_up(M, MR));
-  // The partial sums of an mc x nc block take another quarter of L2.
-  std::size_t nc = std::max(BW, c.l2 / 4 / (b.mc * sizeof(typename Kernels::Acc)) / BW * BW);
+  // The partial sums of an mc x nc block take another quarter of L2. Channel blocks start where
+  // weight blocks and tiles both start (tiles of 64 channels: every 192).
+  constexpr std::size_t unit = std::lcm(BW, NR);
+  std::size_t nc = std::max(unit, c.l2 / 4 / (b.mc * sizeof(typename Kernels::Acc)) / unit * unit);
+  // Kernels that take whole K keep no partial sums: one block of all the channels.
+  if (takes_whole_k<Kernels>::value && b.kc_groups >= groups)
+    nc = std::max(nc, pack::round_up(N, unit));
   // Threads: with many rows each takes its own row range over every channel block; with few
   // rows (decode) the channels are cut finely enough for dynamic scheduling to even them out.
   b.split_rows = threads > 1 && M >= static_cast<std::size_t>(threads) * MR * 8;
   if (threads > 1 && !b.split_rows) {
-    const std::size_t per_task = pack::round_up((N + 4 * threads - 1) / (4 * threads), BW);
-    nc = std::min(nc, std::max(BW, per_task));
+    const std::size_t per_task = pack::round_up((N + 4 * threads - 1) / (4 * threads), unit);
+    nc = std::min(nc, std::max(unit, per_task));
   }
   b.nc = nc;
   return b;

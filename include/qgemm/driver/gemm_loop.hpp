@@ -196,7 +196,9 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
       // Kernels spread the next micro-panel over the tiles' K loops, two lines per group at
       // most, which covers a panel from two tiles on; the driver's own hints come in bursts
       // before each tile, and pay from four tiles on.
-      const bool prefetch = tiles >= (in_kernel ? 2 : 4);
+      // Not for kernels that stream whole K (takes_whole_k): the hardware prefetchers follow
+      // their weights front to back and the rows of A they read in place.
+      const bool prefetch = !takes_whole_k<Kernels>::value && tiles >= (in_kernel ? 2 : 4);
       // Staging pays where two or more tiles read the copy (and the CPU gains: stages_weights).
       const bool staged = in_kernel && stages && !in_place && tiles >= 2;
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
@@ -246,7 +248,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
               x.activations = next_a.take(std::min(a_want, a_room));
               if (a_want > a_room) next_a.advance(a_want - a_room);
               x.m0 = ir, x.n0 = jr, x.cols = cols, x.a_ld = in_place ? kp : 0;
-              x.tiles = strip, x.a_step = MR * kp;
+              x.tiles = strip, x.a_step = MR * kp, x.block_bytes = stored_groups * GS;
               if (last) {
                 // Its output lines come in (to L1 for writing, or to L2) while the tile computes.
                 const std::size_t bytes = kernels::output_bytes(e.kind);

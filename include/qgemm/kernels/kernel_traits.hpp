@@ -42,6 +42,11 @@
 //                  factor * (sum of the group's weights) (GroupedTileArgs). Otherwise (more rows,
 //                  or paths without it) the driver runs tile / tile_s4 group by group and
 //                  accumulate_group.
+//   WideInPlace    (optional) a second kernel set for u8 activations read in place, with its
+//                  own mr and np: np may pass the 3 panels of a block (tiles then take
+//                  TileExtras::block_bytes), and whole_k = true has blocking() keep all of K
+//                  in one block up to an eighth of L2 (driver/int_gemm_driver.hpp:
+//                  wide_tiles_pay says where the driver runs it)
 //   pack_words(src, ld_bytes, words, flip, out), pack_rows   (optional)
 //                  packs the first words (32-bit: one fp32 or 4 int8 of K, XORed with flip) of
 //                  a whole micro-panel of pack_rows (= mr) rows into AElem, returns how many;
@@ -169,6 +174,10 @@ struct TileExtras {
   std::size_t a_ld = 0;  ///< tile_in_place: elements from one row of A to the next
   std::size_t tiles = 1, a_step = 0;
   void* stage_out = nullptr;  ///< paths with tile_staged: the copy of the weights to write
+  /// Bytes from one block of weights to the next: tiles of more panels than a block (np 4)
+  /// find their last panels there (pack::panel_distance; column n0 says where in its block the
+  /// tile starts).
+  std::size_t block_bytes = 0;
 };
 
 template <Isa I>

@@ -55,6 +55,14 @@ constexpr std::size_t panel_offset(std::size_t n, std::size_t groups) {
   return (n / kBlockWidth) * groups * kGroupStride +
          ((n % kBlockWidth) / kPanelWidth) * kPanelBytes;
 }
+/// Bytes from panel `first` of a block (0..2) to the panel `p` places after it, in an array whose
+/// blocks are `block_bytes` apart: tiles wider than a block (4 panels) reach into the next one.
+constexpr std::ptrdiff_t panel_distance(std::size_t first, std::size_t p, std::size_t block_bytes) {
+  const std::size_t at = first + p;
+  return static_cast<std::ptrdiff_t>((at / kBlockPanels) * block_bytes) +
+         (static_cast<std::ptrdiff_t>(at % kBlockPanels) - static_cast<std::ptrdiff_t>(first)) *
+             static_cast<std::ptrdiff_t>(kPanelBytes);
+}
 constexpr std::size_t s8_panel_offset(std::size_t n, std::size_t kp) {
   return panel_offset(n, kp / kKGroup);
 }

@@ -56,15 +56,33 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
         _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
 }
 
-/// One group of 4 k of s8 weights at bp.
-template <std::size_t R, std::size_t P, bool ZeroPoint>
-QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(__m512i (&acc)[R][P],
-                                                               Correction<P, ZeroPoint>& corr,
-                                                               const std::int8_t* bp,
-                                                               const std::uint8_t* ap,
-                                                               std::size_t a_row) {
+/// Where a tile's P panels lie, in bytes from its first: 64 apart within one block (Wide
+/// false); or, for tiles of more panels than a block (4: 64 channels), across the end of the
+/// block into the next (pack::panel_distance, from TileExtras::n0 and block_bytes).
+template <std::size_t P, bool Wide>
+struct PanelPlaces {
+  PanelPlaces() = default;
+  explicit PanelPlaces(const TileExtras&) {}
+  static constexpr std::ptrdiff_t at(std::size_t p) { return static_cast<std::ptrdiff_t>(p * 64); }
+};
+template <std::size_t P>
+struct PanelPlaces<P, true> {
+  explicit PanelPlaces(const TileExtras& x) {
+    const std::size_t first = x.n0 % pack::kBlockWidth / pack::kPanelWidth;
+    QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) at_[p] =
+        pack::panel_distance(first, p, x.block_bytes);
+  }
+  std::ptrdiff_t at(std::size_t p) const { return at_[p]; }
+  std::ptrdiff_t at_[P];
+};
+
+/// One group of 4 k of s8 weights at bp (panel p at bp + places.at(p)).
+template <std::size_t R, std::size_t P, bool ZeroPoint, bool Wide>
+QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(
+    __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::int8_t* bp,
+    const std::uint8_t* ap, std::size_t a_row, const PanelPlaces<P, Wide>& places) {
   __m512i w[P];
-  QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + p * 64);
+  QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + places.at(p));
   dot_group<R, P>(acc, corr, w, ap, a_row);
 }
 
@@ -72,13 +90,14 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(__m512i (&acc)[R]
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
 /// InPlace (s8 only): `a` is A as the user holds it, rows extras.a_ld bytes apart, rather than
-/// a packed micro-panel.
-template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint, bool InPlace = false>
+/// a packed micro-panel. Wide (s8 only): panels as PanelPlaces<P, true> says.
+template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint, bool InPlace = false,
+          bool Wide = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
     const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
     const TileExtras& extras = {}) {
-  static_assert(!(S4 && InPlace), "s4 tiles read packed activations");
+  static_assert(!(S4 && (InPlace || Wide)), "s4 tiles read packed activations, one block");
   constexpr std::size_t a_step = InPlace ? 4 : R * 4;  // bytes from one group to the next
   const std::size_t a_row = InPlace ? extras.a_ld : 4;
   const std::uint8_t* ap = a + g0 * a_step;
@@ -98,22 +117,24 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     }
   } else {
     const std::int8_t* bp = b + g0 * group_stride;
+    const PanelPlaces<P, Wide> places(extras);
     x86::TileHints hints(extras, g1 - g0);
     std::size_t g = g0;
     for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
          ++g, ap += a_step, bp += group_stride) {
       hints.step();
-      dot_s8_group<R, P>(acc, corr, bp, ap, a_row);
+      dot_s8_group<R, P>(acc, corr, bp, ap, a_row, places);
     }
     _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += a_step, bp += group_stride)
-        dot_s8_group<R, P>(acc, corr, bp, ap, a_row);
+        dot_s8_group<R, P>(acc, corr, bp, ap, a_row, places);
   }
 }
 
-/// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place).
-template <std::size_t R, std::size_t P, bool S4, bool InPlace = false>
+/// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place). Wide: its
+/// panels may pass the end of a block (PanelPlaces).
+template <std::size_t R, std::size_t P, bool S4, bool InPlace = false, bool Wide = false>
 struct TileImpl
-    : TileEntry<TileImpl<R, P, S4, InPlace>, R, std::uint8_t, std::int8_t, std::int32_t> {
+    : TileEntry<TileImpl<R, P, S4, InPlace, Wide>, R, std::uint8_t, std::int8_t, std::int32_t> {
   /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
   /// (their panels are half the bytes).
   template <EpilogueRoute Rt>
@@ -125,7 +146,7 @@ struct TileImpl
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4, false, InPlace>(acc, none, a, b, group_stride, g0, g1, extras);
+    dot_groups<R, P, S4, false, InPlace, Wide>(acc, none, a, b, group_stride, g0, g1, extras);
     x86_avx512::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
@@ -183,9 +204,28 @@ using TileS4 = TileImpl<R, P, true>;
 template <std::size_t R, std::size_t P>
 using InPlaceTile = TileImpl<R, P, false, true>;
 template <std::size_t R, std::size_t P>
+using WideInPlaceTile = TileImpl<R, P, false, true, true>;
+template <std::size_t R, std::size_t P>
 using GroupedTile = GroupedTileImpl<R, P, false>;
 template <std::size_t R, std::size_t P>
 using GroupedTileS4 = GroupedTileImpl<R, P, true>;
+
+/// u8 activations read in place by tiles of 6 rows x 4 panels (64 channels): the 8 x 3 tiles'
+/// 24 accumulators, but power-of-two channel counts (64, 128, ... 4096) fill whole tiles, where
+/// 48-channel tiles leave a last strip of 16 or 32 channels at a half or two thirds of their
+/// speed (N = 64: a quarter of the work). All of K in one block up to an eighth of L2
+/// (blocking.hpp): the weight micro-panel streams from L2 as the tile reads it front to back,
+/// and the sums leave registers once, through the epilogue. The driver runs them where it reads A in place (run_s8_weights):
+/// `tile_fused` is `tile_in_place`, never given packed activations.
+struct WideInPlaceKernels
+    : x86_avx512::Epilogue,
+      Int8Types,
+      x86::InPlaceTileDispatch<WideInPlaceTile, 6, 4, std::uint8_t, std::int8_t, std::int32_t> {
+  using AElem = std::uint8_t;
+  static constexpr std::size_t mr = 6, np = 4;
+  static constexpr bool whole_k = true;
+  static constexpr auto tile_fused = tile_in_place;
+};
 
 }  // namespace x86_avx512_vnni
 
@@ -201,6 +241,7 @@ struct IntKernels<Isa::avx512_vnni>
       x86::GroupedTileDispatch<x86_avx512_vnni::GroupedTile, x86_avx512_vnni::GroupedTileS4, 4, 3,
                                std::uint8_t> {
   using AElem = std::uint8_t;
+  using WideInPlace = x86_avx512_vnni::WideInPlaceKernels;
 };
 
 }  // namespace kernels
