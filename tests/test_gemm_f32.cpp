@@ -71,6 +71,17 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, F32Gemm,
                                           testing::ValuesIn(shapes())),
                          f32_name);
 
+// A read in place by the AVX-512 tiles of 6 rows x 64 channels (from 48 rows: wide_tiles_pay):
+// last tiles of 2, 3 and 1 panels that start in each panel of a block and reach into the next
+// (N = 100, 176, 1040), short tiles of 1-5 rows, K whole and in blocks (K = 1100, N <= 128).
+std::vector<Shape> wide_tile_shapes() {
+  return {{53, 100, 1100}, {48, 64, 8}, {97, 176, 1000}, {50, 1040, 64}, {61, 112, 300}};
+}
+INSTANTIATE_TEST_SUITE_P(WideTiles, F32Gemm,
+                         testing::Combine(testing::ValuesIn(qgemm::available_isas()),
+                                          testing::ValuesIn(wide_tile_shapes())),
+                         f32_name);
+
 TEST(F32Gemm, ThreadCountDoesNotChangeResults) {
   Rng rng(5);
   Matrix<float> A(37, 300), B(29, 300), C1(37, 29), C2(37, 29);

@@ -117,6 +117,33 @@ bool read_a_in_place(std::size_t M, std::size_t N, std::size_t groups, int threa
   }
 }
 
+/// The kernels that read A in place on Kernels' path (fp32, or u8 with K in whole groups):
+/// Kernels::WideInPlace where it has them (tiles of 64 channels that take whole K), else
+/// Kernels.
+template <class Kernels, class = void>
+struct in_place_kernels {
+  using type = Kernels;
+};
+template <class Kernels>
+struct in_place_kernels<Kernels, std::void_t<typename Kernels::WideInPlace>> {
+  using type = typename Kernels::WideInPlace;
+};
+
+/// Whether the wide in-place kernels (Kernels::WideInPlace) beat the path's others on M x N x
+/// K (`groups` groups of K: 4 k of int8, 1 k of fp32; 4 bytes of one channel either way). Sapphire Rapids, pinned qgemm-bench, u8s8, ratio to oneDNN in the
+/// same run, three runs each, 8 x 3 tiles -> wide: 4096 x 64 x 4096 0.79-0.82 -> 1.02-1.06,
+/// 4096 x 128 x 4096 0.92-0.93 -> 1.03-1.11, 3136 x 64 x 576 0.85-0.88 -> 0.99-1.03, 512^3
+/// 0.94-0.97 -> 0.96-1.01, 2048^3 0.99-1.00 -> 1.02-1.04. Not with fewer rows, whose last
+/// tile of M mod 6 rows weighs more than a tile of 8 does on power-of-two M (32 x 1024 x 1024,
+/// in-process: -2 to -4%); nor where K must be cut (its micro-panel would pass an eighth of L2:
+/// 256 x 1024 x 6144 -3 to -10%, 512 x 4096 x 14336 -10 to -15%) unless the channels are few
+/// (1024 x 64 x 8192 +13-16%).
+template <class Wide>
+bool wide_tiles_pay(std::size_t M, std::size_t N, std::size_t groups) {
+  const std::size_t panel_bytes = groups * Wide::np * pack::kPanelWidth * 4;
+  return M >= 48 && (N <= 128 || panel_bytes <= cache_sizes().l2 / 8);
+}
+
 /// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
 /// tile_in_place only), the M rows of A as the user holds them, a_ld elements apart;
 /// `weights(b0)` returns the weights in panel layout from block b0 on (`groups` groups of K per

@@ -56,31 +56,11 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P]
         _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
 }
 
-/// Where a tile's P panels lie, in bytes from its first: 64 apart within one block (Wide
-/// false); or, for tiles of more panels than a block (4: 64 channels), across the end of the
-/// block into the next (pack::panel_distance, from TileExtras::n0 and block_bytes).
-template <std::size_t P, bool Wide>
-struct PanelPlaces {
-  PanelPlaces() = default;
-  explicit PanelPlaces(const TileExtras&) {}
-  static constexpr std::ptrdiff_t at(std::size_t p) { return static_cast<std::ptrdiff_t>(p * 64); }
-};
-template <std::size_t P>
-struct PanelPlaces<P, true> {
-  explicit PanelPlaces(const TileExtras& x) {
-    const std::size_t first = x.n0 % pack::kBlockWidth / pack::kPanelWidth;
-    QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) at_[p] =
-        pack::panel_distance(first, p, x.block_bytes);
-  }
-  std::ptrdiff_t at(std::size_t p) const { return at_[p]; }
-  std::ptrdiff_t at_[P];
-};
-
 /// One group of 4 k of s8 weights at bp (panel p at bp + places.at(p)).
 template <std::size_t R, std::size_t P, bool ZeroPoint, bool Wide>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::int8_t* bp,
-    const std::uint8_t* ap, std::size_t a_row, const PanelPlaces<P, Wide>& places) {
+    const std::uint8_t* ap, std::size_t a_row, const x86::PanelPlaces<P, Wide>& places) {
   __m512i w[P];
   QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + places.at(p));
   dot_group<R, P>(acc, corr, w, ap, a_row);
@@ -90,7 +70,7 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
 /// InPlace (s8 only): `a` is A as the user holds it, rows extras.a_ld bytes apart, rather than
-/// a packed micro-panel. Wide (s8 only): panels as PanelPlaces<P, true> says.
+/// a packed micro-panel. Wide (s8 only): panels as x86::PanelPlaces<P, true> says.
 template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint, bool InPlace = false,
           bool Wide = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
@@ -117,7 +97,7 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     }
   } else {
     const std::int8_t* bp = b + g0 * group_stride;
-    const PanelPlaces<P, Wide> places(extras);
+    const x86::PanelPlaces<P, Wide> places(extras);
     x86::TileHints hints(extras, g1 - g0);
     std::size_t g = g0;
     for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
@@ -131,7 +111,7 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
 }
 
 /// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place). Wide: its
-/// panels may pass the end of a block (PanelPlaces).
+/// panels may pass the end of a block (x86::PanelPlaces).
 template <std::size_t R, std::size_t P, bool S4, bool InPlace = false, bool Wide = false>
 struct TileImpl
     : TileEntry<TileImpl<R, P, S4, InPlace, Wide>, R, std::uint8_t, std::int8_t, std::int32_t> {

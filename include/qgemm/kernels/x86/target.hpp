@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../../pack/panel_layout.hpp"
 #include "../epilogue_args.hpp"
 #include "../kernel_traits.hpp"
 
@@ -98,6 +99,26 @@ class TileHints {
   const char* out_;
   std::size_t out_stride_, out_rows_, row_lines_, groups_ = 0;
   bool out_to_l2_;
+};
+
+/// Where a tile's P panels lie, in bytes from its first: 64 apart within one block (Wide
+/// false); or, for tiles of more panels than a block (4: 64 channels), across the end of the
+/// block into the next (pack::panel_distance, from TileExtras::n0 and block_bytes).
+template <std::size_t P, bool Wide>
+struct PanelPlaces {
+  PanelPlaces() = default;
+  explicit PanelPlaces(const TileExtras&) {}
+  static constexpr std::ptrdiff_t at(std::size_t p) { return static_cast<std::ptrdiff_t>(p * 64); }
+};
+template <std::size_t P>
+struct PanelPlaces<P, true> {
+  explicit PanelPlaces(const TileExtras& x) {
+    const std::size_t first = x.n0 % pack::kBlockWidth / pack::kPanelWidth;
+    QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) at_[p] =
+        pack::panel_distance(first, p, x.block_bytes);
+  }
+  std::ptrdiff_t at(std::size_t p) const { return at_[p]; }
+  std::ptrdiff_t at_[P];
 };
 
 /// The route of a tile_fused call's tiles (EpilogueRoute); `integer`: int32 sums.
