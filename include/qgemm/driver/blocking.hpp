@@ -84,7 +84,8 @@ struct takes_whole_k<Kernels, std::void_t<decltype(Kernels::whole_k)>>
 /// a group of one channel is 4 bytes for every element type.
 struct Blocking {
   std::size_t kc_groups;  ///< pc: groups per K block: a weight micro-panel fills 5/8 of L1
-                          ///< (int8: all of K where that fits in L1)
+                          ///< (int8: all of K where that fits in L1; takes_whole_k: all of K
+                          ///< up to an eighth of L2)
   std::size_t mc;         ///< ic: rows per A block (a multiple of mr): A block in a quarter of L2
   std::size_t nc;         ///< jc: channels per task (a multiple of 48 and of the tile width)
   bool split_rows;        ///< threads share the rows (large M) rather than the channels

@@ -34,19 +34,14 @@ inline EpiloguePlan plan_f32_epilogue(const PackedFloatWeights& W, const Epilogu
 }
 
 /// The loop nest for Tiles (the path's kernels, or RowKernels of them): on A in place where
-/// read_a_in_place says so (through Tiles' wide kernels where they pay: wide_tiles_pay), else on
-/// A packed into Tiles' micro-panels.
+/// read_a_in_place says so (run_in_place), else on A packed into Tiles' micro-panels.
 template <class Tiles>
 void run_f32_tiles(MatrixView<const float> A, const PackedFloatWeights& W,
                    const kernels::EpilogueArgs& e, int threads) {
   const std::size_t M = A.rows(), N = W.rows(), K = W.cols();
   const auto weights = [&W](std::size_t b0) { return W.block_data(b0); };
   if (read_a_in_place<Tiles>(M, N, K, threads, A.ld() * sizeof(float))) {
-    using Wide = typename in_place_kernels<Tiles>::type;
-    if (!std::is_same_v<Wide, Tiles> && wide_tiles_pay<Wide>(M, N, K))
-      run_blocked<Wide>(A.data(), M, N, K, weights, e, threads, A.ld());
-    else
-      run_blocked<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
+    run_in_place<Tiles>(A.data(), M, N, K, weights, e, threads, A.ld());
     return;
   }
   run_blocked_packed<Tiles>(A, N, K, weights, e, threads);

@@ -130,14 +130,15 @@ struct in_place_kernels<Kernels, std::void_t<typename Kernels::WideInPlace>> {
 };
 
 /// Whether the wide in-place kernels (Kernels::WideInPlace) beat the path's others on M x N x
-/// K (`groups` groups of K: 4 k of int8, 1 k of fp32; 4 bytes of one channel either way). Sapphire Rapids, pinned qgemm-bench, u8s8, ratio to oneDNN in the
-/// same run, three runs each, 8 x 3 tiles -> wide: 4096 x 64 x 4096 0.79-0.82 -> 1.02-1.06,
-/// 4096 x 128 x 4096 0.92-0.93 -> 1.03-1.11, 3136 x 64 x 576 0.85-0.88 -> 0.99-1.03, 512^3
-/// 0.94-0.97 -> 0.96-1.01, 2048^3 0.99-1.00 -> 1.02-1.04. Not with fewer rows, whose last
-/// tile of M mod 6 rows weighs more than a tile of 8 does on power-of-two M (32 x 1024 x 1024,
-/// in-process: -2 to -4%); nor where K must be cut (its micro-panel would pass an eighth of L2:
-/// 256 x 1024 x 6144 -3 to -10%, 512 x 4096 x 14336 -10 to -15%) unless the channels are few
-/// (1024 x 64 x 8192 +13-16%).
+/// K (`groups` groups of K: 4 k of int8, 1 k of fp32; 4 bytes of one channel either way).
+/// Sapphire Rapids, pinned qgemm-bench, ratio to oneDNN in the same run, three runs each,
+/// 8 x 3 tiles -> wide: u8s8 4096 x 64 x 4096 0.79-0.82 -> 1.02-1.06, 4096 x 128 x 4096
+/// 0.92-0.93 -> 1.03-1.11, 3136 x 64 x 576 0.85-0.88 -> 0.99-1.03, 2048^3 0.99-1.00 ->
+/// 1.02-1.04; f32 4096 x 64 x 4096 0.75-0.81 -> 0.93-0.97, 100^3 0.91-0.94 -> 1.00-1.03. Not with
+/// fewer rows, whose last tile of M mod 6 rows weighs more than a tile of 8 does on
+/// power-of-two M (u8 32 x 1024 x 1024, in-process: -2 to -4%); nor where K must be cut (its
+/// micro-panel would pass an eighth of L2: u8 256 x 1024 x 6144 -3 to -10%, 512 x 4096 x 14336
+/// -10 to -15%) unless the channels are few (u8 1024 x 64 x 8192 +13-16%).
 template <class Wide>
 bool wide_tiles_pay(std::size_t M, std::size_t N, std::size_t groups) {
   const std::size_t panel_bytes = groups * Wide::np * pack::kPanelWidth * 4;
@@ -321,6 +322,19 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                               std::min(MR, ic1 - ir), jr, std::min(NR, n1 - jr));
     }
   });
+}
+
+/// run_blocked on A as the user holds it (a_ld elements from row to row), through the path's
+/// wide kernels where they pay (in_place_kernels, wide_tiles_pay).
+template <class Kernels, class WeightBlocks>
+void run_in_place(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
+                  std::size_t groups, const WeightBlocks& weights, const kernels::EpilogueArgs& e,
+                  int threads, std::size_t a_ld) {
+  using Wide = typename in_place_kernels<Kernels>::type;
+  if (!std::is_same_v<Wide, Kernels> && wide_tiles_pay<Wide>(M, N, groups))
+    run_blocked<Wide>(a, M, N, groups, weights, e, threads, a_ld);
+  else
+    run_blocked<Kernels>(a, M, N, groups, weights, e, threads, a_ld);
 }
 
 /// run_blocked on A [M x K] packed for Kernels (K padded to `groups` groups) a chunk of rows at a

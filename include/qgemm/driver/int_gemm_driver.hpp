@@ -248,12 +248,8 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
     if (K == kp && K > 0 && read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
       const S8Blocks s8(W, threads);
-      using Wide = typename in_place_kernels<Kernels>::type;
-      const std::size_t groups = kp / pack::kKGroup;
-      if (!std::is_same_v<Wide, Kernels> && wide_tiles_pay<Wide>(M, N, groups))
-        run_blocked<Wide>(A.data(), M, N, groups, s8.blocks(), plan.args, threads, A.ld());
-      else
-        run_blocked<Kernels>(A.data(), M, N, groups, s8.blocks(), plan.args, threads, A.ld());
+      run_in_place<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8.blocks(), plan.args, threads,
+                            A.ld());
       return;
     }
   }
