@@ -56,9 +56,28 @@ if(QGEMM_BUILD_TESTS AND NOT TARGET GTest::gtest_main AND TARGET gtest_main)
   add_library(GTest::gtest ALIAS gtest)
 endif()
 
-# oneDNN is an optional peer for qgemm-bench.
+# oneDNN is an optional peer for qgemm-bench (its CPU engine only).
 if(QGEMM_BUILD_BENCH)
-  find_package(dnnl CONFIG QUIET)
+  # Debian's dnnl-config.cmake (GPU runtime OCL) calls find_package(OpenCL REQUIRED), a fatal
+  # error even under QUIET when libdnnl-dev came without its recommended ocl-icd-opencl-dev.
+  # So the config is read only where OpenCL is there; otherwise the library and header are
+  # looked up directly, which is all the CPU engine needs.
+  find_package(OpenCL QUIET)
+  if(OpenCL_FOUND OR DEFINED dnnl_DIR)
+    find_package(dnnl CONFIG QUIET)
+  endif()
+  if(NOT dnnl_FOUND)
+    find_path(QGEMM_DNNL_INCLUDE_DIR dnnl.hpp)
+    find_library(QGEMM_DNNL_LIBRARY dnnl)
+    if(QGEMM_DNNL_INCLUDE_DIR AND QGEMM_DNNL_LIBRARY)
+      add_library(DNNL::dnnl UNKNOWN IMPORTED)
+      set_target_properties(DNNL::dnnl PROPERTIES
+        IMPORTED_LOCATION "${QGEMM_DNNL_LIBRARY}"
+        INTERFACE_INCLUDE_DIRECTORIES "${QGEMM_DNNL_INCLUDE_DIR}")
+      set(dnnl_FOUND TRUE)
+      set(dnnl_VERSION "(${QGEMM_DNNL_LIBRARY}, no CMake config)")
+    endif()
+  endif()
   if(dnnl_FOUND)
     message(STATUS "qgemm: oneDNN ${dnnl_VERSION} found: qgemm-bench gets onednn_* rows")
   else()
