@@ -74,7 +74,9 @@ TEST(Blocking, WideTilesTakeAllOfKUpToAnEighthOfL2) {
       const auto whole = blocking<Wide>(1000, N, fits, threads);
       EXPECT_EQ(whole.kc_groups, fits);
       EXPECT_EQ(whole.nc % 192, 0u);
-      if (threads == 1) EXPECT_GE(whole.nc, N);
+      if (threads == 1) {
+        EXPECT_GE(whole.nc, N);
+      }
       const auto cut = blocking<Wide>(1000, N, 3 * fits + 5, threads);
       EXPECT_LT(cut.kc_groups, 3 * fits + 5);
       EXPECT_LE(cut.kc_groups, fits + 2);  // evened up by at most 2

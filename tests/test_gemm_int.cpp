@@ -185,13 +185,16 @@ TEST(IntGemmLayout, U8ActivationsInPlaceOrPackedAreExact) {
   }
 }
 
-// u8 activations read in place by tiles of 6 rows x 64 channels (AVX-512 VNNI, from 48 rows:
-// wide_tiles_pay): tiles whose last panels lie in the next block of weights, starting at each of
-// a block's three panels (N = 100, 176, 1040: a last tile of 2, 3 and 1 panels); short tiles of
-// 1-5 rows (M = 53, 97, 50); K whole and, past an eighth of L2 (N <= 128 only), in blocks (K =
-// 8200); every product 255 x -128 or 255 x 127 in two rows; zero points 0 and 131; 1 and 2
-// threads. Other paths run their own tiles on the same calls.
-TEST(IntGemmLayout, WideInPlaceTilesAreExact) {
+// Activations read in place by tiles of 6 rows x 64 channels (AVX-512 VNNI, from 48 rows:
+// wide_tiles_pay): u8, and on AMD s8 flipped to u8 as the tiles read them
+// (signed_activations_in_place; elsewhere s8 is packed). Tiles whose last panels lie in the next
+// block of weights, starting at each of a block's three panels (N = 100, 176, 1040: a last tile
+// of 2, 3 and 1 panels); short tiles of 1-5 rows (M = 53, 97, 50); K whole and, past an eighth
+// of L2 (N <= 128 only), in blocks (K = 8200); every product at the extremes (u8: 255 x -128,
+// 255 x 127; s8: -128 x -128, -128 x 127) in two rows; zero points 0 and 131 (s8: -3); rows
+// not 4-byte aligned; 1 and 2 threads. Other paths run their own tiles on the same calls.
+template <class TA>
+void check_wide_in_place_tiles(int extreme_a, int lo_a, int hi_a, int za_nonzero) {
   struct Case {
     std::size_t M, N, K;
   };
@@ -199,16 +202,16 @@ TEST(IntGemmLayout, WideInPlaceTilesAreExact) {
                        Case{50, 1040, 64}, Case{61, 112, 300}}) {
     SCOPED_TRACE(testing::Message() << "M=" << c.M << " N=" << c.N << " K=" << c.K);
     Rng rng(41 + c.M + c.N);
-    Matrix<std::uint8_t> A(c.M, c.K);
+    Matrix<TA> A(c.M, c.K, 5);  // rows K + 5 bytes apart: not 4-byte aligned
     Matrix<std::int8_t> B(c.N, c.K);
-    fill_uniform_int(rng, A, 0, 255);
+    fill_uniform_int(rng, A, lo_a, hi_a);
     fill_uniform_int(rng, B, -128, 127);
     for (std::size_t k = 0; k < c.K; ++k) {
-      A.at(0, k) = A.at(c.M - 1, k) = 255;
+      A.at(0, k) = A.at(c.M - 1, k) = static_cast<TA>(extreme_a);
       B.at(0, k) = -128;
       B.at(c.N - 1, k) = 127;
     }
-    for (const int za : {0, 131}) {
+    for (const int za : {0, za_nonzero}) {
       const auto ref = reference_gemm(A, za, B, 0);
       for (const Isa isa : qgemm::available_isas())
         for (const int threads : {1, 2}) {
@@ -220,6 +223,14 @@ TEST(IntGemmLayout, WideInPlaceTilesAreExact) {
         }
     }
   }
+}
+
+TEST(IntGemmLayout, WideInPlaceTilesAreExact) {
+  check_wide_in_place_tiles<std::uint8_t>(255, 0, 255, 131);
+}
+
+TEST(IntGemmLayout, WideInPlaceTilesOnSignedActivationsAreExact) {
+  check_wide_in_place_tiles<std::int8_t>(-128, -128, 127, -3);
 }
 
 // Paths with staged weights on Intel CPUs (AVX2, and AVX-512 without VNNI, which runs its tiles;

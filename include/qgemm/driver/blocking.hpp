@@ -72,6 +72,17 @@ bool stages_weights() {
   return has_tile_staged<Kernels>::value && !cpu_features().amd;
 }
 
+/// Whether s8 activations are read in place by the tiles that flip them to u8 as they broadcast
+/// them (Kernels::SignedWideInPlace), rather than flipped into a packed copy. On AMD: on Zen 5
+/// 24 zmm vpdpbusd run as fast with the tile's 6 vpxord among them as alone (7.1-7.4 G/s)
+/// (pinned qgemm-bench, s8s8 ratio to oneDNN: 4096 x 64 x 4096 0.61 -> 0.89-0.98, 100^3
+/// 0.75-0.81 -> 1.01-1.12; README, "s8 activations in place"). Not on
+/// Intel, where zmm vpdpbusd and vpxord share ports 0 and 5: the flips would cost a fifth of
+/// the tile's issue slots.
+inline bool signed_activations_in_place() {
+  return cpu_features().amd;
+}
+
 /// Whether a path's kernels take all of K in one block whatever its length (Kernels::whole_k):
 /// their weight micro-panel streams from L2 rather than staying in L1.
 template <class Kernels, class = void>

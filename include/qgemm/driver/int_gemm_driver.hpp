@@ -233,6 +233,14 @@ void run_grouped(MatrixView<const TA> A, const PackedWeights& W, const EpilogueP
       });
 }
 
+/// Whether Kernels has wide in-place tiles for s8 activations (SignedWideInPlace,
+/// kernel_traits.hpp).
+template <class Kernels, class = void>
+struct has_signed_wide_in_place : std::false_type {};
+template <class Kernels>
+struct has_signed_wide_in_place<Kernels, std::void_t<typename Kernels::SignedWideInPlace>>
+    : std::true_type {};
+
 /// W's weights as s8 (s4 unpacked block by block) on Kernels: per group, A read in place, a
 /// row at a time, or A packed.
 template <class Kernels, class TA>
@@ -250,6 +258,19 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
       const S8Blocks s8(W, threads);
       run_in_place<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8.blocks(), plan.args, threads,
                             A.ld());
+      return;
+    }
+  }
+  // s8 activations likewise, through the wide tiles that flip them as they read them, where
+  // those run and the flip costs less than the copy (signed_activations_in_place).
+  if constexpr (std::is_same_v<TA, std::int8_t> && has_signed_wide_in_place<Kernels>::value) {
+    using Wide = typename Kernels::SignedWideInPlace;
+    const std::size_t groups = kp / pack::kKGroup;
+    if (K == kp && K > 0 && signed_activations_in_place() &&
+        read_a_in_place<Kernels>(M, N, groups, threads, A.ld()) &&
+        wide_tiles_pay<Wide>(M, N, groups)) {
+      const S8Blocks s8(W, threads);
+      run_blocked<Wide>(A.data(), M, N, groups, s8.blocks(), plan.args, threads, A.ld());
       return;
     }
   }

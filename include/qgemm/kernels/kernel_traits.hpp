@@ -45,8 +45,11 @@
 //   WideInPlace    (optional) a second kernel set for u8 activations read in place, with its
 //                  own mr and np: np may pass the 3 panels of a block (tiles then take
 //                  TileExtras::block_bytes), and whole_k = true has blocking() keep all of K
-//                  in one block up to an eighth of L2 (driver/int_gemm_driver.hpp:
+//                  in one block up to an eighth of L2 (driver/gemm_loop.hpp:
 //                  wide_tiles_pay says where the driver runs it)
+//   SignedWideInPlace  (optional) WideInPlace on s8 activations read in place, each flipped
+//                  to u8 as the tiles read it (AElem int8_t), where signed_activations_in_place
+//                  (driver/blocking.hpp) says the flip costs less than a packed copy
 //   pack_words(src, ld_bytes, words, flip, out), pack_rows   (optional)
 //                  packs the first words (32-bit: one fp32 or 4 int8 of K, XORed with flip) of
 //                  a whole micro-panel of pack_rows (= mr) rows into AElem, returns how many;

@@ -22,13 +22,15 @@ namespace x86_avx512_vnni {
 
 /// One group of 4 k: for each row a 32-bit broadcast of its activations, P vpdpbusd. Row r's
 /// 4 activations are at ap + r * a_row: 4 in a packed micro-panel, lda for A in place.
-template <std::size_t R, std::size_t P>
+/// Flip: the activations are s8, made u8 here (XOR 0x80: a + 128) as packing would.
+template <std::size_t R, std::size_t P, bool Flip = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P],
                                                             const __m512i (&w)[P],
                                                             const std::uint8_t* ap,
                                                             std::size_t a_row = 4) {
   QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r) {
-    const __m512i x = _mm512_set1_epi32(static_cast<int>(x86::load_u32(ap + r * a_row)));
+    __m512i x = _mm512_set1_epi32(static_cast<int>(x86::load_u32(ap + r * a_row)));
+    if constexpr (Flip) x = _mm512_xor_si512(x, _mm512_set1_epi32(static_cast<int>(0x80808080u)));
     QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] =
         _mm512_dpbusd_epi32(acc[r][p], x, w[p]);
   }
@@ -44,40 +46,42 @@ struct Correction {
 template <std::size_t P>
 struct Correction<P, false> {};
 
-template <std::size_t R, std::size_t P, bool ZeroPoint>
+template <std::size_t R, std::size_t P, bool ZeroPoint, bool Flip = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_group(__m512i (&acc)[R][P],
                                                             Correction<P, ZeroPoint>& corr,
                                                             const __m512i (&w)[P],
                                                             const std::uint8_t* ap,
                                                             std::size_t a_row = 4) {
-  dot_group<R, P>(acc, w, ap, a_row);
+  dot_group<R, P, Flip>(acc, w, ap, a_row);
   if constexpr (ZeroPoint)
     QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) corr.sum[p] =
         _mm512_dpbusd_epi32(corr.sum[p], corr.f, w[p]);
 }
 
 /// One group of 4 k of s8 weights at bp (panel p at bp + places.at(p)).
-template <std::size_t R, std::size_t P, bool ZeroPoint, bool Wide>
+template <std::size_t R, std::size_t P, bool ZeroPoint, bool Wide, bool Flip>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_s8_group(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::int8_t* bp,
     const std::uint8_t* ap, std::size_t a_row, const x86::PanelPlaces<P, Wide>& places) {
   __m512i w[P];
   QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) w[p] = _mm512_loadu_si512(bp + places.at(p));
-  dot_group<R, P>(acc, corr, w, ap, a_row);
+  dot_group<R, P, ZeroPoint, Flip>(acc, corr, w, ap, a_row);
 }
 
 /// Groups [g0, g1) of 4 k into acc (and corr). s8 weights (S4 false): one 192-byte group per
 /// step. s4 weights (S4 true): 192 bytes hold two groups; the low nibbles are group g, the high
 /// nibbles g + 1, offset binary, so w = (nibble & 15) - 8 exactly, in bytes; g0 and g1 even.
 /// InPlace (s8 only): `a` is A as the user holds it, rows extras.a_ld bytes apart, rather than
-/// a packed micro-panel. Wide (s8 only): panels as x86::PanelPlaces<P, true> says.
+/// a packed micro-panel. Wide (s8 only): panels as x86::PanelPlaces<P, true> says. Flip (in
+/// place only): `a` holds s8 activations, flipped to u8 as they are broadcast.
 template <std::size_t R, std::size_t P, bool S4, bool ZeroPoint, bool InPlace = false,
-          bool Wide = false>
+          bool Wide = false, bool Flip = false>
 QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     __m512i (&acc)[R][P], Correction<P, ZeroPoint>& corr, const std::uint8_t* a,
     const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
     const TileExtras& extras = {}) {
   static_assert(!(S4 && (InPlace || Wide)), "s4 tiles read packed activations, one block");
+  static_assert(InPlace || !Flip, "packed activations were flipped as they were packed");
   constexpr std::size_t a_step = InPlace ? 4 : R * 4;  // bytes from one group to the next
   const std::size_t a_row = InPlace ? extras.a_ld : 4;
   const std::uint8_t* ap = a + g0 * a_step;
@@ -103,30 +107,35 @@ QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE void dot_groups(
     for (const std::size_t hinted = g0 + hints.groups(); g < hinted;
          ++g, ap += a_step, bp += group_stride) {
       hints.step();
-      dot_s8_group<R, P>(acc, corr, bp, ap, a_row, places);
+      dot_s8_group<R, P, ZeroPoint, Wide, Flip>(acc, corr, bp, ap, a_row, places);
     }
     _Pragma("GCC unroll 2") for (; g < g1; ++g, ap += a_step, bp += group_stride)
-        dot_s8_group<R, P>(acc, corr, bp, ap, a_row, places);
+        dot_s8_group<R, P, ZeroPoint, Wide, Flip>(acc, corr, bp, ap, a_row, places);
   }
 }
 
-/// InPlace: the s8 tile on u8 activations as the user holds them (tile_in_place). Wide: its
-/// panels may pass the end of a block (x86::PanelPlaces).
-template <std::size_t R, std::size_t P, bool S4, bool InPlace = false, bool Wide = false>
+/// InPlace: the s8 tile on activations as the user holds them (tile_in_place): u8, or (TA
+/// s8) s8 flipped to u8 as they are broadcast. Wide: its panels may pass the end of a block
+/// (x86::PanelPlaces).
+template <std::size_t R, std::size_t P, bool S4, bool InPlace = false, bool Wide = false,
+          class TA = std::uint8_t>
 struct TileImpl
-    : TileEntry<TileImpl<R, P, S4, InPlace, Wide>, R, std::uint8_t, std::int8_t, std::int32_t> {
+    : TileEntry<TileImpl<R, P, S4, InPlace, Wide, TA>, R, TA, std::int8_t, std::int32_t> {
+  static constexpr bool flip = std::is_same_v<TA, std::int8_t>;
+  static_assert(InPlace || !flip, "packed activations are u8");
   /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
   /// (their panels are half the bytes).
   template <EpilogueRoute Rt>
   QGEMM_TARGET_AVX512_VNNI QGEMM_ALWAYS_INLINE static void one(
-      const std::uint8_t* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0,
-      std::size_t g1, std::int32_t* out, std::size_t ldt, bool accumulate, const TileExtras& extras,
+      const TA* a, const std::int8_t* b, std::size_t group_stride, std::size_t g0, std::size_t g1,
+      std::int32_t* out, std::size_t ldt, bool accumulate, const TileExtras& extras,
       const EpilogueArgs& e) {
     __m512i acc[R][P];
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_si512();
     Correction<P, false> none;
-    dot_groups<R, P, S4, false, InPlace, Wide>(acc, none, a, b, group_stride, g0, g1, extras);
+    dot_groups<R, P, S4, false, InPlace, Wide, flip>(
+        acc, none, reinterpret_cast<const std::uint8_t*>(a), b, group_stride, g0, g1, extras);
     x86_avx512::Epilogue::template finish_tile<Rt>(acc, out, ldt, accumulate, extras, e);
   }
 };
@@ -186,6 +195,8 @@ using InPlaceTile = TileImpl<R, P, false, true>;
 template <std::size_t R, std::size_t P>
 using WideInPlaceTile = TileImpl<R, P, false, true, true>;
 template <std::size_t R, std::size_t P>
+using SignedWideInPlaceTile = TileImpl<R, P, false, true, true, std::int8_t>;
+template <std::size_t R, std::size_t P>
 using GroupedTile = GroupedTileImpl<R, P, false>;
 template <std::size_t R, std::size_t P>
 using GroupedTileS4 = GroupedTileImpl<R, P, true>;
@@ -195,13 +206,27 @@ using GroupedTileS4 = GroupedTileImpl<R, P, true>;
 /// 48-channel tiles leave a last strip of 16 or 32 channels at a half or two thirds of their
 /// speed (N = 64: a quarter of the work). All of K in one block up to an eighth of L2
 /// (blocking.hpp): the weight micro-panel streams from L2 as the tile reads it front to back,
-/// and the sums leave registers once, through the epilogue. The driver runs them where it reads A in place (run_s8_weights):
-/// `tile_fused` is `tile_in_place`, never given packed activations.
+/// and the sums leave registers once, through the epilogue. The driver runs them where it reads A
+/// in place (run_s8_weights): `tile_fused` is `tile_in_place`, never given packed activations.
 struct WideInPlaceKernels
     : x86_avx512::Epilogue,
       Int8Types,
       x86::InPlaceTileDispatch<WideInPlaceTile, 6, 4, std::uint8_t, std::int8_t, std::int32_t> {
   using AElem = std::uint8_t;
+  static constexpr std::size_t mr = 6, np = 4;
+  static constexpr bool whole_k = true;
+  static constexpr auto tile_fused = tile_in_place;
+};
+
+/// WideInPlaceKernels on s8 activations as the user holds them: each 32-bit broadcast flipped
+/// to u8 (one vpxord per row and group, 6 per 24 vpdpbusd), where packing would flip them in a
+/// copy of A. The epilogue's corrections are those of packed s8 activations (+128 * column
+/// sums). Where this pays: signed_activations_in_place (blocking.hpp).
+struct SignedWideInPlaceKernels : x86_avx512::Epilogue,
+                                  Int8Types,
+                                  x86::InPlaceTileDispatch<SignedWideInPlaceTile, 6, 4, std::int8_t,
+                                                           std::int8_t, std::int32_t> {
+  using AElem = std::int8_t;
   static constexpr std::size_t mr = 6, np = 4;
   static constexpr bool whole_k = true;
   static constexpr auto tile_fused = tile_in_place;
@@ -222,6 +247,7 @@ struct IntKernels<Isa::avx512_vnni>
                                std::uint8_t> {
   using AElem = std::uint8_t;
   using WideInPlace = x86_avx512_vnni::WideInPlaceKernels;
+  using SignedWideInPlace = x86_avx512_vnni::SignedWideInPlaceKernels;
 };
 
 }  // namespace kernels
