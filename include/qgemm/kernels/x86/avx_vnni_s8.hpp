@@ -1,7 +1,8 @@
 // int8 tiles on AVX-VNNI: VEX vpdpbusd on ymm, 6 rows x 1 panel (16 channels) per tile.
 //
 // A panel's group of 4 k is two ymm (channels 0-7, 8-15). 12 accumulators + 2 weights + 1
-// broadcast = 15 of 16 registers.
+// broadcast = 15 of 16 registers. Calls of one row run 1 row x 3 panels (a whole block, one
+// stream): 6 accumulators, 6 weights.
 #pragma once
 
 #include "avx2_ops.hpp"
@@ -42,7 +43,34 @@ QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void dot_panel_group(__m256i (&acc)[R]
   dot_group<R, V>(acc, w, ap);
 }
 
-/// S4: two groups per group_stride bytes, low nibbles first, w = (nibble & 15) - 8.
+/// One row of s4 weights (decode): acc[0][v] += the products of groups [0, groups) (even) at
+/// bp, two groups per group_stride bytes. The nibbles n in [0, 15] go into vpdpbusd as they are
+/// (its signed operand), without the - 8, and 8 times the activations' sum is subtracted at the
+/// end (w = n - 8): 2 instructions per ymm of weights for each of the two groups, not 3.
+template <std::size_t V>
+QGEMM_TARGET_AVX_VNNI QGEMM_ALWAYS_INLINE void s4_row(__m256i (&acc)[1][V], const std::uint8_t* ap,
+                                                      const std::int8_t* bp,
+                                                      std::size_t group_stride,
+                                                      std::size_t groups) {
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  for (std::size_t g = 0; g < groups; g += 2, bp += group_stride) {
+    const __m256i x0 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g)));
+    const __m256i x1 = _mm256_set1_epi32(static_cast<int>(x86::load_u32(ap + 4 * g + 4)));
+    QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) {
+      const __m256i s = load_half_panel(bp, v);
+      acc[0][v] = _mm256_dpbusd_avx_epi32(acc[0][v], x0, _mm256_and_si256(s, low));
+      acc[0][v] =
+          _mm256_dpbusd_avx_epi32(acc[0][v], x1, _mm256_and_si256(_mm256_srli_epi16(s, 4), low));
+    }
+  }
+  std::uint32_t total = 0;  // wrapping, as the sums
+  for (std::size_t k = 0; k < 4 * groups; ++k) total += ap[k];
+  const __m256i eights = _mm256_set1_epi32(static_cast<int>(8 * total));
+  QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[0][v] = _mm256_sub_epi32(acc[0][v], eights);
+}
+
+/// S4: two groups per group_stride bytes, low nibbles first, w = (nibble & 15) - 8 (one row:
+/// s4_row).
 template <std::size_t R, std::size_t P, bool S4>
 struct TileImpl : TileEntry<TileImpl<R, P, S4>, R, std::uint8_t, std::int8_t, std::int32_t> {
   /// One tile of a strip (s8) or of sums (s4: tile_s4). s4 weights ignore the prefetch hints
@@ -57,7 +85,9 @@ struct TileImpl : TileEntry<TileImpl<R, P, S4>, R, std::uint8_t, std::int8_t, st
     QGEMM_UNROLL for (std::size_t r = 0; r < R; ++r)
         QGEMM_UNROLL for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_si256();
     const std::uint8_t* ap = a + g0 * R * 4;
-    if constexpr (S4) {
+    if constexpr (S4 && R == 1) {
+      s4_row(acc, ap, b + g0 / 2 * group_stride, group_stride, g1 - g0);
+    } else if constexpr (S4) {
       const std::int8_t* bp = b + g0 / 2 * group_stride;
       for (std::size_t g = g0; g < g1; g += 2, ap += 2 * R * 4, bp += group_stride) {
         __m256i s[V], w[V];
@@ -90,11 +120,14 @@ using TileS4 = TileImpl<R, P, true>;
 
 }  // namespace x86_avx_vnni
 
+/// One-row tiles (decode) go up to 3 panels, a whole block: its weights stream front to back in
+/// one pass, where one-panel tiles pass over each block three times (gemm_loop.hpp).
 template <>
-struct IntKernels<Isa::avx_vnni> : x86_avx2::Epilogue,
-                                   Int8Types,
-                                   x86::FusedTileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t>,
-                                   x86::S4TileDispatch<x86_avx_vnni::TileS4, 6, 1, std::uint8_t> {
+struct IntKernels<Isa::avx_vnni>
+    : x86_avx2::Epilogue,
+      Int8Types,
+      x86::FusedTileDispatch<x86_avx_vnni::Tile, 6, 1, std::uint8_t, std::int8_t, std::int32_t, 3>,
+      x86::S4TileDispatch<x86_avx_vnni::TileS4, 6, 1, std::uint8_t, 3> {
   using AElem = std::uint8_t;
 };
 
