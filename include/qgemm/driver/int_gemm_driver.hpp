@@ -253,11 +253,14 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
   }
   // u8 activations with K in whole groups need no shift and no padding: the s8 tiles of paths
   // that can read them in place do, unless their rows would crowd the L2 sets.
+  const std::size_t groups = kp / pack::kKGroup;
+  const auto in_place = [&] {
+    return K == kp && K > 0 && read_a_in_place<Kernels>(M, N, groups, threads, A.ld());
+  };
   if constexpr (std::is_same_v<TA, typename Kernels::AElem>) {
-    if (K == kp && K > 0 && read_a_in_place<Kernels>(M, N, kp / pack::kKGroup, threads, A.ld())) {
+    if (in_place()) {
       const S8Blocks s8(W, threads);
-      run_in_place<Kernels>(A.data(), M, N, kp / pack::kKGroup, s8.blocks(), plan.args, threads,
-                            A.ld());
+      run_in_place<Kernels>(A.data(), M, N, groups, s8.blocks(), plan.args, threads, A.ld());
       return;
     }
   }
@@ -265,10 +268,7 @@ void run_s8_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilog
   // those run and the flip costs less than the copy (signed_activations_in_place).
   if constexpr (std::is_same_v<TA, std::int8_t> && has_signed_wide_in_place<Kernels>::value) {
     using Wide = typename Kernels::SignedWideInPlace;
-    const std::size_t groups = kp / pack::kKGroup;
-    if (K == kp && K > 0 && signed_activations_in_place() &&
-        read_a_in_place<Kernels>(M, N, groups, threads, A.ld()) &&
-        wide_tiles_pay<Wide>(M, N, groups)) {
+    if (signed_activations_in_place() && wide_tiles_pay<Wide>(M, N, groups) && in_place()) {
       const S8Blocks s8(W, threads);
       run_blocked<Wide>(A.data(), M, N, groups, s8.blocks(), plan.args, threads, A.ld());
       return;
