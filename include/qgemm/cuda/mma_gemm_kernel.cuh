@@ -182,16 +182,27 @@ __global__ void __launch_bounds__(Tile::kThreads) mma_gemm_kernel(const GemmArgs
 
   // Accumulator (i, j, e) is row g (+8 for e >= 2), column 2t (+1 for odd e) of mma tile (i, j).
   const int g = lane >> 2, t = lane & 3;
+  const int m_warp = m0 + warp_m * Tile::WM + g, n_warp = n0 + warp_n * Tile::WN + 2 * t;
+  if (args.ep.output == Output::S32) {
+    // The raw product, stored inline: no scales to load, no branches beyond the bounds.
+    auto* const c = static_cast<std::int32_t*>(args.ep.out);
 #pragma unroll
-  for (int i = 0; i < MT; ++i)
+    for (int i = 0; i < MT; ++i)
 #pragma unroll
-    for (int j = 0; j < NT; ++j)
+      for (int j = 0; j < NT; ++j)
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int m = m0 + warp_m * Tile::WM + i * 16 + g + (e >= 2 ? 8 : 0);
-        const int n = n0 + warp_n * Tile::WN + j * 8 + 2 * t + (e & 1);
-        if (m < args.M && n < args.N) detail::store_element(args.ep, m, n, acc[i][j][e]);
-      }
+        for (int e = 0; e < 4; ++e) {
+          const int m = m_warp + i * 16 + (e >= 2 ? 8 : 0), n = n_warp + j * 8 + (e & 1);
+          if (m < args.M && n < args.N) c[m * args.ep.ldc + n] = acc[i][j][e];
+        }
+  } else {
+#pragma unroll
+    for (int i = 0; i < MT; ++i)
+#pragma unroll
+      for (int j = 0; j < NT; ++j)
+        detail::store_fragment(args.ep, args.M, args.N, m_warp + i * 16, n_warp + j * 8,
+                               acc[i][j][0], acc[i][j][1], acc[i][j][2], acc[i][j][3]);
+  }
 }
 
 }  // namespace qgemm::cuda
