@@ -109,14 +109,15 @@ bool padding_untouched(const Matrix<T>& m, T sentinel) {
 
 /// Shapes: empty, 1, primes, tile tails, deep K. One row over several blocks of channels
 /// (1 x 101): one-row tiles of every width, 3, 3 and 1 panels of which the last is partial. A
-/// few rows over blocks and blocks of K (5 x 100 x 1500).
+/// few rows over blocks and blocks of K (5 x 100 x 1500), and 2-4 tiles of rows over deep K
+/// (20 x 50 x 1500: s4 tiles of up to three tiles take all of K, blocking.hpp).
 struct Shape {
   std::size_t M, N, K;
 };
 inline std::vector<Shape> shapes() {
-  return {{0, 5, 7},     {5, 0, 7},       {5, 7, 0},    {1, 1, 1},     {1, 17, 33},  {3, 5, 7},
-          {13, 31, 63},  {17, 65, 129},   {16, 16, 64}, {31, 33, 257}, {2, 3, 1031}, {65, 7, 11},
-          {1, 40, 4099}, {263, 97, 1100}, {1, 101, 67}, {5, 100, 1500}};
+  return {{0, 5, 7},     {5, 0, 7},       {5, 7, 0},    {1, 1, 1},      {1, 17, 33},   {3, 5, 7},
+          {13, 31, 63},  {17, 65, 129},   {16, 16, 64}, {31, 33, 257},  {2, 3, 1031},  {65, 7, 11},
+          {1, 40, 4099}, {263, 97, 1100}, {1, 101, 67}, {5, 100, 1500}, {20, 50, 1500}};
 }
 inline std::string shape_name(const Shape& s) {
   return std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);

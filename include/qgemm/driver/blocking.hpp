@@ -102,7 +102,13 @@ struct Blocking {
   bool split_rows;        ///< threads share the rows (large M) rather than the channels
 };
 
-template <class Kernels>
+/// Tiles of a row block from which the driver hints the next weight micro-panel to the tiles
+/// that do not hint it themselves (gemm_loop.hpp: run_blocked); with fewer its hints come too
+/// late to pay.
+inline constexpr std::size_t kHintedFromTiles = 4;
+
+/// S4: the tiles read s4 weights (two groups of K per 192 bytes of a micro-panel).
+template <class Kernels, bool S4 = false>
 Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads) {
   constexpr std::size_t MR = Kernels::mr, NR = Kernels::np * pack::kPanelWidth;
   // One channel's group of a weight micro-panel as the tiles read it: 4 bytes, or 4 staged
@@ -130,9 +136,19 @@ Blocking blocking(std::size_t M, std::size_t N, std::size_t groups, int threads)
   const bool whole_k = takes_whole_k<Kernels>::value
                            ? groups <= l2_groups
                            : Kernels::k_group == 4 && groups * NR * group_bytes <= c.l1;
-  b.kc_groups = M <= MR || whole_k              ? groups
-                : takes_whole_k<Kernels>::value ? l2_groups / 2 * 2
-                                                : l1_groups / 2 * 2;
+  // s4 tiles (S4) of fewer rows than the driver hints weights for (kHintedFromTiles tiles) take
+  // all of K where a micro-panel (2 bytes per channel and group) fits in half of L2: in K blocks
+  // each tile hopped from micro-panel to micro-panel in pieces of 15 KB that nothing fetched
+  // ahead, so every piece waited for memory. u8s4 / s8s4 GOP/s, pinned qgemm-bench, rule off
+  // and on alternating twice (Zen 5): AVX-512 VNNI 9 x 4096 x 14336 248-316 -> 531-612,
+  // 16 x 4096 x 14336 360-506 -> 639-742, 24 rows 511-587 -> 631-737, 16 x 4096 x 4096
+  // 640-828 -> 823-897; AVX-VNNI 9 rows 136-145 -> 206-249, 16 rows 171-186 -> 203-270; AVX2
+  // 9 rows 99-118 -> 144-168. From four tiles on the hints serve (AVX-VNNI 24 rows ran 175-204
+  // with whole K against 260-286 without).
+  const bool s4_streams = S4 && M <= (kHintedFromTiles - 1) * MR && groups * NR * 2 <= c.l2 / 2;
+  b.kc_groups = M <= MR || whole_k || s4_streams ? groups
+                : takes_whole_k<Kernels>::value  ? l2_groups / 2 * 2
+                                                 : l1_groups / 2 * 2;
   b.kc_groups = std::clamp<std::size_t>(b.kc_groups, 1, std::max<std::size_t>(groups, 1));
   // Equal K blocks: a short last block would pay the partial sums' round trip and the
   // epilogue's stores over too little work.

@@ -170,7 +170,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
   using StagedElem = typename has_tile_staged<Kernels>::elem;
   // Elements from one row of A to the next: a packed row holds K padded to whole groups.
   const std::size_t kp = in_place ? a_ld : groups * Kernels::k_group;
-  const Blocking blk = blocking<Kernels>(M, N, groups, threads);
+  const Blocking blk = blocking<Kernels, S4>(M, N, groups, threads);
   const TaskGrid grid(M, N, blk.nc, threads, MR, blk.split_rows);
   // An output larger than the threads' L2 was not left there by the last call: its lines are
   // hinted into L2 only (OutputPrefetch::to_l2). int8 2048^3 +4%, 1024^3 +0.6%; at 256^3,
@@ -226,7 +226,8 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
       // before each tile, and pay from four tiles on.
       // Not for kernels that stream whole K (takes_whole_k): the hardware prefetchers follow
       // their weights front to back and the rows of A they read in place.
-      const bool prefetch = !takes_whole_k<Kernels>::value && tiles >= (in_kernel ? 2 : 4);
+      const bool prefetch =
+          !takes_whole_k<Kernels>::value && tiles >= (in_kernel ? 2 : kHintedFromTiles);
       // Staging pays where two or more tiles read the copy (and the CPU gains: stages_weights).
       const bool staged = in_kernel && stages && !in_place && tiles >= 2;
       for (std::size_t pg = 0; pg < groups; pg += blk.kc_groups) {  // pc: K blocks
