@@ -299,14 +299,15 @@ void run_int_weights(MatrixView<const TA> A, const PackedWeights& W, const Epilo
     if (fused_s4(W, A.rows(), plan.grouped)) {
       if (plan.grouped) {
         run_grouped<Kernels, true>(A, W, plan, threads);
-      } else if constexpr (has_wider_row_tiles<Kernels, true>) {
-        if (s4_rows_one_at_a_time(A.rows(), W.rows() * W.padded_k() / 2))
-          run_packed<RowKernels<Kernels, true>, true>(A, W, plan.args, threads);
-        else
-          run_packed<Kernels, true>(A, W, plan.args, threads);
-      } else {
-        run_packed<Kernels, true>(A, W, plan.args, threads);
+        return;
       }
+      if constexpr (has_wider_row_tiles<Kernels, true>) {
+        if (s4_rows_one_at_a_time(A.rows(), W.rows() * W.padded_k() / 2)) {
+          run_packed<RowKernels<Kernels, true>, true>(A, W, plan.args, threads);
+          return;
+        }
+      }
+      run_packed<Kernels, true>(A, W, plan.args, threads);
       return;
     }
   }
