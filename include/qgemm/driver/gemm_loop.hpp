@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "../kernels/epilogue_args.hpp"
@@ -145,14 +146,49 @@ bool wide_tiles_pay(std::size_t M, std::size_t N, std::size_t groups) {
   return M >= 48 && (N <= 128 || panel_bytes <= cache_sizes().l2 / 8);
 }
 
+/// Output bytes from which int32 and fp32 outputs go out with non-temporal stores
+/// (streams_output): half the last-level cache; never where CPUID names no L3. Smaller outputs
+/// could stay cached for the call that reads them next, so they are stored normally, though
+/// streaming would speed the GEMM alone there too (Zen 5, 4 MiB of int32: u8s8 1024 x 1024 x 64
+/// 543-726 -> 763-833 GOP/s). Tests lower it to run the streamed stores on small outputs.
+inline std::size_t& streamed_output_bytes() {
+  static std::size_t bytes = cpu_features().l3_bytes > 0 ? cpu_features().l3_bytes / 2
+                                                         : std::numeric_limits<std::size_t>::max();
+  return bytes;
+}
+
+/// Whether an M x N call's int32 or fp32 output goes out with non-temporal stores
+/// (EpilogueArgs::stream): from streamed_output_bytes on. Stored normally, each line the tiles
+/// write is first read (for ownership) from L3 or memory, and later written back; streamed, it is
+/// only written. Zen 5, pinned qgemm-bench, stored -> streamed in the same runs, u8s8 GOP/s:
+/// 4096 x 4096 x 64 311-383 -> 733-780 (oneDNN 440-514), 2048 x 4096 x 64 304-479 -> 762-839,
+/// 2048 x 2048 x 64 457-565 -> 747-814; AVX-VNNI 4096 x 4096 x 64 223-234 -> 352-402; K >= 1024
+/// and AVX2 (compute-bound) within the noise. Whole vectors only, so the output and its row
+/// stride must be 64-byte aligned; and only the routes that stream (x86::epilogue_route): int32
+/// with no per-row correction, fp32 with no per-row terms.
+inline bool streams_output(const kernels::EpilogueArgs& e, std::size_t M, std::size_t N) {
+  const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
+  if (per_row || (e.kind != kernels::OutputKind::Int32 && e.kind != kernels::OutputKind::Float))
+    return false;
+  return M * N * 4 >= streamed_output_bytes() &&
+         reinterpret_cast<std::uintptr_t>(e.out) % 64 == 0 && e.ldo * 4 % 64 == 0;
+}
+
+/// Orders a thread's non-temporal stores before what it does next (its task's end).
+inline void order_streamed_stores() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_ia32_sfence();
+#endif
+}
+
 /// `a` holds all M rows packed for Kernels (pack_activations), or, given a_ld > 0 (paths with
 /// tile_in_place only), the M rows of A as the user holds them, a_ld elements apart;
 /// `weights(b0)` returns the weights in panel layout from block b0 on (`groups` groups of K per
 /// block). S4: the blocks are s4 (two groups per 192 bytes), read by Kernels::tile_s4.
 template <class Kernels, bool S4 = false, class WeightBlocks>
 void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N, std::size_t groups,
-                 const WeightBlocks& weights, const kernels::EpilogueArgs& e, int threads,
-                 std::size_t a_ld = 0) {
+                 const WeightBlocks& weights, const kernels::EpilogueArgs& call_epilogue,
+                 int threads, std::size_t a_ld = 0) {
   using BElem = typename Kernels::BElem;
   using Acc = typename Kernels::Acc;
   constexpr std::size_t MR = Kernels::mr;
@@ -175,8 +211,12 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
   // An output larger than the threads' L2 was not left there by the last call: its lines are
   // hinted into L2 only (OutputPrefetch::to_l2). int8 2048^3 +4%, 1024^3 +0.6%; at 256^3,
   // whose output stays in L2, write hints into L1 are 3-4% faster.
-  const bool output_beyond_l2 = M * N * kernels::output_bytes(e.kind) >
+  const bool output_beyond_l2 = M * N * kernels::output_bytes(call_epilogue.kind) >
                                 cache_sizes().l2 * static_cast<std::size_t>(std::max(threads, 1));
+  // Only the tiles' own epilogue (tile_fused) streams its stores.
+  constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
+  kernels::EpilogueArgs e = call_epilogue;
+  e.stream = in_kernel && streams_output(e, M, N);
 
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {
     std::size_t m0, m1, n0, n1;
@@ -210,7 +250,6 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
     };
     // Kernels with tile_fused hint the next micro-panel and run the epilogue themselves: with
     // one block of K there are no partial sums to keep.
-    constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
     const bool keeps_sums = !in_kernel || groups == 0 || groups > blk.kc_groups;
     const std::size_t sums_size =
         keeps_sums ? std::min(blk.mc, pack::round_up(m1 - m0, MR)) * lds : 0;
@@ -284,8 +323,9 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
                 const char* first = static_cast<const char*>(e.out) + (ir * e.ldo + jr) * bytes;
                 const std::size_t offset = reinterpret_cast<std::uintptr_t>(first) % 64;
                 x.epilogue = &e;
-                x.output = {first, e.ldo * bytes, rows, (offset + cols * bytes + 63) / 64,
-                            output_beyond_l2};
+                // Streamed lines are not read: nothing to hint.
+                x.output = {first, e.ldo * bytes, e.stream ? 0 : rows,
+                            (offset + cols * bytes + 63) / 64, output_beyond_l2};
               }
               if constexpr (can_stage) {
                 if (copies) x.stage_out = staged_panel.data();
@@ -322,6 +362,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
           Kernels::store_tile(e, sums.data() + (ir - ic) * lds + (jr - n0), lds, ir,
                               std::min(MR, ic1 - ir), jr, std::min(NR, n1 - jr));
     }
+    if (e.stream) order_streamed_stores();
   });
 }
 

@@ -63,6 +63,9 @@ struct EpilogueArgs {
   float clamp_min = 0.0f, clamp_max = 0.0f;
   float out_inv_scale = 1.0f, out_lo = 0.0f, out_hi = 0.0f;
   std::int32_t out_zero_point = 0;
+  /// int32 and fp32 outputs: whole vectors stored non-temporally (the driver sets it only where
+  /// e.out and the row stride are 64-byte aligned and the output passes the last-level cache).
+  bool stream = false;
 };
 
 /// `e` for the rows from m0 on: the output and the per-row vectors start at row m0.

@@ -114,6 +114,30 @@ struct Epilogue {
       return Ops::add_f(acc[r][v], Ops::load_f(o));
   }
 
+  /// finish_tile for int32 output with no per-row correction (EpilogueRoute::int32): the same
+  /// operations as the general sequence (so the same bits), without its tests. Stream: whole
+  /// vectors stored non-temporally (EpilogueArgs::stream).
+  template <bool Stream, std::size_t R, std::size_t V, class Vec>
+  QGEMM_EPILOGUE_TARGET static QGEMM_EPILOGUE_ALWAYS_INLINE void int32_tile(
+      const Vec (&acc)[R][V], const std::int32_t* out, std::size_t ldt, bool accumulate,
+      const TileExtras& x, const EpilogueArgs& e) {
+    _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
+      if (v * Ops::lanes >= x.cols) break;
+      const std::size_t n = x.n0 + v * Ops::lanes;
+      const auto valid = Ops::first(x.cols - v * Ops::lanes);
+      const bool whole = Stream && (v + 1) * Ops::lanes <= x.cols;
+      const vi corr = Ops::load_i(e.col_corr + n);
+      std::int32_t* o = static_cast<std::int32_t*>(e.out) + x.m0 * e.ldo + n;
+      _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) {
+        const vi s = Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr);
+        if (whole)
+          Ops::stream_i(o + r * e.ldo, s);
+        else
+          Ops::store_i(o + r * e.ldo, s, valid);
+      }
+    }
+  }
+
   /// finish_tile for outputs with no per-row terms (EpilogueRoute::per_channel): v =
   /// col_scale[n] * float(S) (integer sums) or the fp32 sums, + bias[n] (Bias), then ReLU or
   /// clamp (Clamp: ReLU is a clamp to [0, +inf], the same bits as write_output's max); stored as
@@ -152,7 +176,10 @@ struct Epilogue {
         if constexpr (Clamp) y = Ops::min_f(Ops::max_f(y, lo), hi);
         const std::size_t at = (x.m0 + r) * e.ldo + n;
         if constexpr (Out == OutputKind::Float) {
-          Ops::store_f(static_cast<float*>(e.out) + at, y, valid);
+          if (e.stream && (v + 1) * Ops::lanes <= x.cols)
+            Ops::stream_f(static_cast<float*>(e.out) + at, y);
+          else
+            Ops::store_f(static_cast<float*>(e.out) + at, y, valid);
         } else {
           y = Ops::min_f(Ops::max_f(Ops::mul_f(y, inv_scale), out_lo), out_hi);
           const vi q = Ops::add_i(Ops::round_i(y), zero_point);
@@ -208,16 +235,10 @@ struct Epilogue {
       }
     } else if constexpr (Rt == EpilogueRoute::int32) {
       static_assert(integer, "int32 output comes from integer sums");
-      // The same operations as the general sequence (so the same bits), without its tests.
-      _Pragma("GCC unroll 32") for (std::size_t v = 0; v < V; ++v) {
-        if (v * Ops::lanes >= x.cols) break;
-        const std::size_t n = x.n0 + v * Ops::lanes;
-        const auto valid = Ops::first(x.cols - v * Ops::lanes);
-        const vi corr = Ops::load_i(e.col_corr + n);
-        std::int32_t* o = static_cast<std::int32_t*>(e.out) + x.m0 * e.ldo + n;
-        _Pragma("GCC unroll 32") for (std::size_t r = 0; r < R; ++r) Ops::store_i(
-            o + r * e.ldo, Ops::sub_i(tile_sums(acc, out, ldt, accumulate, r, v), corr), valid);
-      }
+      if (e.stream)
+        int32_tile<true>(acc, out, ldt, accumulate, x, e);
+      else
+        int32_tile<false>(acc, out, ldt, accumulate, x, e);
     } else if constexpr (Rt == EpilogueRoute::per_channel) {
       if (e.kind == OutputKind::Float)
         per_channel_output<OutputKind::Float>(acc, out, ldt, accumulate, x, e);

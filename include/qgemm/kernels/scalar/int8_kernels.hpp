@@ -65,6 +65,8 @@ struct Ops {
   }
   static void store_f_all(float* p, vf v) { *p = v; }
   static void store_i_all(std::int32_t* p, vi v) { *p = v; }
+  static void stream_i(std::int32_t* p, vi v) { *p = v; }
+  static void stream_f(float* p, vf v) { *p = v; }
   static void store_s8(std::int8_t* p, vi v, mask m) {
     if (m) *p = static_cast<std::int8_t>(v);
   }

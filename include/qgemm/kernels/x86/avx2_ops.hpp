@@ -58,6 +58,11 @@ struct Ops {
       _mm256_maskstore_ps(p, lane_mask(n), v);
   }
   QGEMM_TARGET_AVX2 static void store_f_all(float* p, vf v) { _mm256_storeu_ps(p, v); }
+  // Non-temporal stores of whole aligned vectors (EpilogueArgs::stream).
+  QGEMM_TARGET_AVX2 static void stream_i(std::int32_t* p, vi v) {
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+  }
+  QGEMM_TARGET_AVX2 static void stream_f(float* p, vf v) { _mm256_stream_ps(p, v); }
   QGEMM_TARGET_AVX2 static void store_i_all(std::int32_t* p, vi v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
   }

@@ -51,6 +51,11 @@ struct Ops {
     _mm512_mask_storeu_ps(p, m, v);
   }
   QGEMM_TARGET_AVX512 static void store_f_all(float* p, vf v) { _mm512_storeu_ps(p, v); }
+  // Non-temporal stores of whole aligned vectors (EpilogueArgs::stream).
+  QGEMM_TARGET_AVX512 static void stream_i(std::int32_t* p, vi v) {
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
+  }
+  QGEMM_TARGET_AVX512 static void stream_f(float* p, vf v) { _mm512_stream_ps(p, v); }
   QGEMM_TARGET_AVX512 static void store_i_all(std::int32_t* p, vi v) { _mm512_storeu_si512(p, v); }
   // Values are already clamped to the byte range: truncation keeps them.
   QGEMM_TARGET_AVX512 static void store_s8(std::int8_t* p, vi v, mask m) {
