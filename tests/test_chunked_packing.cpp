@@ -17,18 +17,10 @@ using qgemm::detail::packed_chunk_elements_per_thread;
 
 constexpr std::size_t kMi = std::size_t{1} << 20;  // elements
 
-/// Sets the per-thread chunk budget (elements) for one scope, then puts the default back.
-class ChunkBudget {
- public:
-  explicit ChunkBudget(std::size_t elements) : saved_(packed_chunk_elements_per_thread()) {
-    packed_chunk_elements_per_thread() = elements;
-  }
-  ~ChunkBudget() { packed_chunk_elements_per_thread() = saved_; }
-  ChunkBudget(const ChunkBudget&) = delete;
-  ChunkBudget& operator=(const ChunkBudget&) = delete;
-
- private:
-  std::size_t saved_;
+/// Sets the per-thread chunk budget (elements) for one scope.
+struct ChunkBudget : ScopedSetting<std::size_t> {
+  explicit ChunkBudget(std::size_t elements)
+      : ScopedSetting(packed_chunk_elements_per_thread(), elements) {}
 };
 
 TEST(ChunkRows, AnAThatFitsIsOneChunk) {

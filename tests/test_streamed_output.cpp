@@ -17,18 +17,9 @@ using qgemm::detail::streams_output;
 using qgemm::kernels::EpilogueArgs;
 using qgemm::kernels::OutputKind;
 
-/// Sets the output size from which calls stream for one scope, then puts the default back.
-class StreamFrom {
- public:
-  explicit StreamFrom(std::size_t bytes) : saved_(streamed_output_bytes()) {
-    streamed_output_bytes() = bytes;
-  }
-  ~StreamFrom() { streamed_output_bytes() = saved_; }
-  StreamFrom(const StreamFrom&) = delete;
-  StreamFrom& operator=(const StreamFrom&) = delete;
-
- private:
-  std::size_t saved_;
+/// Sets the output size (bytes) from which calls stream for one scope.
+struct StreamFrom : ScopedSetting<std::size_t> {
+  explicit StreamFrom(std::size_t bytes) : ScopedSetting(streamed_output_bytes(), bytes) {}
 };
 
 TEST(StreamsOutput, FromHalfTheLastLevelCacheOnAlignedInt32AndFloatOutputs) {

@@ -97,6 +97,21 @@ inline double gamma(std::size_t n) {
   return static_cast<double>(n) * u / (1.0 - static_cast<double>(n) * u);
 }
 
+/// Sets `target` to `value` for one scope, then puts the old value back (the library's tunable
+/// thresholds, lowered so that small tests reach the paths large calls take).
+template <class T>
+class ScopedSetting {
+ public:
+  ScopedSetting(T& target, T value) : target_(target), saved_(target) { target_ = value; }
+  ~ScopedSetting() { target_ = saved_; }
+  ScopedSetting(const ScopedSetting&) = delete;
+  ScopedSetting& operator=(const ScopedSetting&) = delete;
+
+ private:
+  T& target_;
+  T saved_;
+};
+
 /// Every padding element of `m` still holds `sentinel`.
 template <class T>
 bool padding_untouched(const Matrix<T>& m, T sentinel) {
