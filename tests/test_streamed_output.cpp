@@ -34,34 +34,35 @@ TEST(StreamsOutput, FromHalfTheLastLevelCacheOnAlignedInt32AndFloatOutputs) {
   EpilogueArgs e;
   e.out = line;
   e.ldo = 16;
-  for (const OutputKind kind : {OutputKind::Int32, OutputKind::Float}) {
-    e.kind = kind;
-    EXPECT_TRUE(streams_output(e, 1, 1));
-  }
+  e.kind = OutputKind::Int32;
+  EXPECT_TRUE(streams_output(e, true, 1, 1));
+  e.kind = OutputKind::Float;  // from int32 sums (linear) or fp32 ones (gemm)
+  EXPECT_TRUE(streams_output(e, true, 1, 1));
+  EXPECT_TRUE(streams_output(e, false, 1, 1));
   EpilogueArgs off = e;
   off.out = line + 1;  // 4 bytes past a line
-  EXPECT_FALSE(streams_output(off, 1, 1));
+  EXPECT_FALSE(streams_output(off, true, 1, 1));
   off = e;
   off.ldo = 100;  // rows 400 bytes apart: a row's vectors would straddle lines
-  EXPECT_FALSE(streams_output(off, 1, 1));
+  EXPECT_FALSE(streams_output(off, true, 1, 1));
   for (const OutputKind kind : {OutputKind::S8, OutputKind::U8}) {
     off = e;
     off.kind = kind;
-    EXPECT_FALSE(streams_output(off, 1, 1));
+    EXPECT_FALSE(streams_output(off, true, 1, 1));
   }
   // Per-row terms take the general route, which stores normally.
   const std::int32_t row_corr[1] = {0};
   const float row_values[1] = {1.0f};
   off = e;
   off.row_corr = row_corr;
-  EXPECT_FALSE(streams_output(off, 1, 1));
+  EXPECT_FALSE(streams_output(off, true, 1, 1));
   off = e;
   off.row_scale = row_values;
-  EXPECT_FALSE(streams_output(off, 1, 1));
+  EXPECT_FALSE(streams_output(off, true, 1, 1));
   {
     StreamFrom big(1 << 20);
-    EXPECT_FALSE(streams_output(e, 511, 512));  // 2 KiB short of 1 MiB
-    EXPECT_TRUE(streams_output(e, 512, 512));
+    EXPECT_FALSE(streams_output(e, true, 511, 512));  // 2 KiB short of 1 MiB
+    EXPECT_TRUE(streams_output(e, true, 512, 512));
   }
 }
 

@@ -164,13 +164,15 @@ inline std::size_t& streamed_output_bytes() {
 /// 4096 x 4096 x 64 311-383 -> 733-780 (oneDNN 440-514), 2048 x 4096 x 64 304-479 -> 762-839,
 /// 2048 x 2048 x 64 457-565 -> 747-814; AVX-VNNI 4096 x 4096 x 64 223-234 -> 352-402; K >= 1024
 /// and AVX2 (compute-bound) within the noise. Whole vectors only, so the output and its row
-/// stride must be 64-byte aligned; and only the routes that stream (x86::epilogue_route): int32
-/// with no per-row correction, fp32 with no per-row terms.
-inline bool streams_output(const kernels::EpilogueArgs& e, std::size_t M, std::size_t N) {
-  const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
-  if (per_row || (e.kind != kernels::OutputKind::Int32 && e.kind != kernels::OutputKind::Float))
-    return false;
-  return M * N * 4 >= streamed_output_bytes() &&
+/// stride must be 64-byte aligned; and only on the routes that stream (kernels::epilogue_route;
+/// `integer`: int32 sums): int32, and the per-channel route's fp32.
+inline bool streams_output(const kernels::EpilogueArgs& e, bool integer, std::size_t M,
+                           std::size_t N) {
+  const kernels::EpilogueRoute route = kernels::epilogue_route(&e, integer);
+  const bool streamed_route =
+      route == kernels::EpilogueRoute::int32 ||
+      (route == kernels::EpilogueRoute::per_channel && e.kind == kernels::OutputKind::Float);
+  return streamed_route && M * N * 4 >= streamed_output_bytes() &&
          reinterpret_cast<std::uintptr_t>(e.out) % 64 == 0 && e.ldo * 4 % 64 == 0;
 }
 
@@ -216,7 +218,7 @@ void run_blocked(const typename Kernels::AElem* a, std::size_t M, std::size_t N,
   // Only the tiles' own epilogue (tile_fused) streams its stores.
   constexpr bool in_kernel = !S4 && has_tile_fused<Kernels>::value;
   kernels::EpilogueArgs e = call_epilogue;
-  e.stream = in_kernel && streams_output(e, M, N);
+  e.stream = in_kernel && streams_output(e, std::is_same_v<Acc, std::int32_t>, M, N);
 
   parallel_for(grid.tasks(), threads, [&](std::size_t task) {
     std::size_t m0, m1, n0, n1;

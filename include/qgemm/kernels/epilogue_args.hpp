@@ -68,6 +68,20 @@ struct EpilogueArgs {
   bool stream = false;
 };
 
+/// The route of a tile_fused call's tiles with epilogue `e` (null: not the last block of K);
+/// `integer`: int32 sums. The x86 tiles dispatch on it; the driver streams the outputs of the
+/// int32 route and of the per-channel route's fp32 (streams_output).
+inline EpilogueRoute epilogue_route(const EpilogueArgs* e, bool integer) {
+  if (e == nullptr) return EpilogueRoute::sums;
+  if (integer && e->kind == OutputKind::Int32 && e->row_corr == nullptr)
+    return EpilogueRoute::int32;
+  const bool per_row = e->row_corr != nullptr || e->row_scale != nullptr || e->col_shift != nullptr;
+  const bool requantized = e->kind == OutputKind::S8 || e->kind == OutputKind::U8;
+  if (!per_row && (e->kind == OutputKind::Float || (integer && requantized)))
+    return EpilogueRoute::per_channel;
+  return EpilogueRoute::general;
+}
+
 /// `e` for the rows from m0 on: the output and the per-row vectors start at row m0.
 inline EpilogueArgs rows_from(EpilogueArgs e, std::size_t m0) {
   e.out = static_cast<char*>(e.out) + m0 * e.ldo * output_bytes(e.kind);

@@ -214,7 +214,7 @@ struct Epilogue {
       per_channel_tile<false, false, Out>(acc, out, ldt, accumulate, x, e);
   }
 
-  /// The end of a tile_fused tile of route Rt (x86::epilogue_route of its call): its R x V vectors
+  /// The end of a tile_fused tile of route Rt (epilogue_route of its call): its R x V vectors
   /// of sums (plus those in `out` when accumulating; row stride ldt) go to `out`, or, for the last
   /// block of K, through the epilogue `e` (the call's copy of *x.epilogue, which the compiler
   /// keeps in registers: the output stores could alias the caller's) straight from the

@@ -121,18 +121,6 @@ struct PanelPlaces<P, true> {
   std::ptrdiff_t at_[P];
 };
 
-/// The route of a tile_fused call's tiles (EpilogueRoute); `integer`: int32 sums.
-inline EpilogueRoute epilogue_route(const TileExtras& x, bool integer) {
-  if (x.epilogue == nullptr) return EpilogueRoute::sums;
-  const EpilogueArgs& e = *x.epilogue;
-  if (integer && e.kind == OutputKind::Int32 && e.row_corr == nullptr) return EpilogueRoute::int32;
-  const bool per_row = e.row_corr != nullptr || e.row_scale != nullptr || e.col_shift != nullptr;
-  const bool requantized = e.kind == OutputKind::S8 || e.kind == OutputKind::U8;
-  if (!per_row && (e.kind == OutputKind::Float || (integer && requantized)))
-    return EpilogueRoute::per_channel;
-  return EpilogueRoute::general;
-}
-
 /// The tiles of a strip (TileExtras::tiles), R rows each: for tile i, where it reads A, where
 /// it keeps partial sums and the TileExtras of that one tile; and the call's epilogue, copied
 /// once for all of them. TileEntry::run_fused (tile_entry_inl.hpp) walks it.
@@ -215,7 +203,7 @@ void run_routed(const AElem* a, const BElem* b, std::size_t group_stride, std::s
                 std::size_t g1, Acc* out, std::size_t ldt, bool accumulate,
                 const TileExtras& extras) {
   constexpr bool integer = std::is_same_v<Acc, std::int32_t>;
-  switch (epilogue_route(extras, integer)) {
+  switch (epilogue_route(extras.epilogue, integer)) {
     case EpilogueRoute::sums:
       return T::template run_fused<EpilogueRoute::sums>(a, b, group_stride, g0, g1, out, ldt,
                                                         accumulate, extras);
